@@ -1,0 +1,81 @@
+// The message schema of protocol v1 (docs/protocol.md): each frame holds one MessagePack map with
+// string keys. Decoding never throws: msgpack-c's exceptions are caught inside message.cc and
+// become kBadRequest. Encoders append a complete frame (header included) to *out.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipc/error.h"
+
+namespace ssrd::ipc {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+
+enum class Op { kRender, kPing, kStats, kCancel };
+std::string_view OpName(Op op);
+
+struct Request {
+  std::uint64_t id = 0;
+  Op op = Op::kPing;
+  // render
+  std::string component;
+  std::string props_msgpack;    // the "props" value as raw MessagePack bytes; a nil or absent
+                                // value is encoded as an empty map (0x80)
+  std::string url;              // optional, "" when absent
+  std::uint32_t timeout_ms = 0;  // 0 = the daemon's default
+  // cancel
+  std::uint64_t target_id = 0;
+};
+
+struct ConsoleLine {
+  std::string level;  // "log", "info", "warn", "error", "debug"
+  std::string text;
+};
+
+struct Reply {
+  std::uint64_t id = 0;
+  std::optional<Error> error;  // set: an error reply; unset: success
+  // render success
+  std::string html;
+  std::string head;
+  std::uint32_t status = 200;
+  std::vector<ConsoleLine> console;
+  // stats success: counters by name
+  std::map<std::string, std::int64_t> stats;
+  // worker hello (id 0, first frame a worker sends): its pid
+  std::uint32_t worker_pid = 0;
+
+  bool ok() const { return !error.has_value(); }
+};
+
+// What a failed decode could still learn: the request id, when the map held a readable one.
+struct DecodeFailure {
+  Error error;
+  std::optional<std::uint64_t> id;
+};
+
+// Decodes one request payload. Fails with kBadRequest on invalid MessagePack, a non-map, a
+// missing or non-integer id, an unknown op, a wrong field type or a missing required field.
+// On failure, *failure says why and, where it could be read, the id.
+std::optional<Request> DecodeRequest(std::string_view payload, DecodeFailure* failure);
+void EncodeRequest(const Request& request, std::string* out);
+
+// Replies always begin with the "id" key holding a uint64 in its fixed 9-byte form, so that a
+// relay (the supervisor) can rewrite the id of an encoded reply in place: see PatchReplyId.
+void EncodeReply(const Reply& reply, std::string* out);
+Result<Reply> DecodeReply(std::string_view payload);
+
+// Rewrites the id of an encoded reply payload (not frame) produced by EncodeReply. Returns false
+// when the payload does not start the way EncodeReply writes it.
+bool PatchReplyId(std::string* payload, std::uint64_t id);
+std::optional<std::uint64_t> PeekReplyId(std::string_view payload);
+
+// Converts JSON text to the MessagePack bytes of the same value (for ssrctl --props and tests).
+Result<std::string> JsonToMsgpack(std::string_view json);
+
+}  // namespace ssrd::ipc
