@@ -22,6 +22,7 @@ enum class ErrorCode {
   kShuttingDown,   // "shutting_down": the daemon is draining
   kBundleError,    // "bundle_error": the bundle cannot be loaded (missing, syntax error, no render)
   kUnavailable,    // "unavailable": cannot reach the daemon / no worker could start
+  kCancelled,      // "cancelled": a cancel request stopped this request
   kInternal,       // "internal": a bug; never expected
 };
 
