@@ -44,14 +44,16 @@ await build({
   minify: true,
 });
 
-// The worker has none of these; a bundle that names them at top level would
-// fail to load there, long after this build "succeeded".
+// A bare require() would throw in the worker at load time; esbuild leaves one
+// only for a module it could not bundle. (check.mjs runs the bundle in a bare
+// context for the full test: plain greps for window/document also hit React's
+// guarded feature tests and its inline-script strings.)
 const server = readFileSync(join(dist, 'server.mjs'), 'utf8');
-const forbidden = [/\brequire\(/, /\bprocess\./, /\bBuffer\b/, /\bwindow\./, /\bdocument\./];
-const found = forbidden.filter((pattern) => pattern.test(server));
-if (found.length > 0) {
-  console.error(`dist/server.mjs references what the worker lacks: ${found.join(', ')}`);
-  process.exit(1);
+for (const pattern of [/\brequire\b/, /\bprocess\.env\b/]) {
+  if (pattern.test(server)) {
+    console.error(`dist/server.mjs still references ${pattern}: the worker has no such global`);
+    process.exit(1);
+  }
 }
 
 for (const file of ['server.mjs', 'client.js']) {
