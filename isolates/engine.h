@@ -1,0 +1,79 @@
+// The render engine: one V8 isolate holding one loaded bundle, rendering one request at a time.
+//
+// The bundle contract: the bundle provides `render(request)` where request is
+// {component, props, url}; it returns a string, {html, head?, status?}, or a promise of either.
+// Which files are ES modules and which are classic scripts is decided by module_loader.h.
+//
+// Failure: Create() returns kBundleError with a one-line message when the bundle cannot be read,
+// does not compile, throws while loading, or provides no render function. Render() returns
+// kJsError (message + JS stack) when render throws or rejects, kNotFound when the thrown value has
+// code === "not_found", kBadRequest for props that are not valid MessagePack or nest too deeply,
+// kOutOfMemory when the render hit the heap limit. After any error but kOutOfMemory the engine
+// stays usable; after kOutOfMemory poisoned() is true and the caller should replace the engine.
+//
+// Threads: an Engine is not thread-safe; it may be created and used on any thread, but by one
+// thread at a time. Several engines may live in one process (each owns its isolate). V8 itself is
+// initialised once per process on first use (v8_process.h).
+//
+// This header does not include <v8.h>: consumers of the engine never compile against V8.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipc/error.h"
+#include "ipc/message.h"
+
+namespace ssrd::isolates {
+
+struct EngineOptions {
+  std::string bundle_path;
+  std::size_t heap_limit_mb = 512;  // V8 old+young generation limit of this isolate
+  std::string node_env = "production";  // globalThis.process.env.NODE_ENV
+};
+
+struct RenderInput {
+  std::string_view component;
+  std::string_view props_msgpack;  // one MessagePack value (normally a map); empty = {}
+  std::string_view url;
+};
+
+struct RenderOutput {
+  std::string html;  // UTF-8
+  std::string head;  // UTF-8; "" when the bundle returned none
+  std::uint32_t status = 200;
+};
+
+class Engine {
+ public:
+  // Creates the isolate, installs the runtime globals and loads the bundle. Console output of
+  // the bundle's top-level code is kept in startup_console().
+  static ipc::Result<std::unique_ptr<Engine>> Create(const EngineOptions& options);
+  ~Engine();
+
+  // Runs render(request) to completion: microtasks and the runtime's timers run until the
+  // returned promise settles. Timers still pending when it settles are cancelled. Console lines
+  // written during the call are appended to *console when it is non-null.
+  ipc::Result<RenderOutput> Render(const RenderInput& input,
+                                   std::vector<ipc::ConsoleLine>* console);
+
+  // True once a render hit the heap limit: the isolate may be in a bad state; replace the engine.
+  bool poisoned() const;
+
+  const std::vector<ipc::ConsoleLine>& startup_console() const;
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  class Impl;  // engine.cc; holds every V8 object
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ssrd::isolates

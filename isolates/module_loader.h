@@ -1,0 +1,64 @@
+// Loads the bundle file into a context and finds its render function.
+//
+// ES module or classic script, by file name:
+//   *.mjs          ES module; `render` must be a named export.
+//   *.cjs          classic script; it must set globalThis.render.
+//   anything else  compiled as a classic script first; if that is a SyntaxError (import/export
+//                  statements are one), compiled as an ES module. When both fail, the module's
+//                  error is reported if the script's error was about import/export syntax,
+//                  otherwise the script's.
+// Modules may import other files by relative specifier ("./x.mjs", "../y.js"), resolved from the
+// importing module's directory and cached by absolute path, so each file is evaluated once. Bare
+// specifiers ("react", "node:fs") are refused: the bundle must include its dependencies.
+// Dynamic import() is not supported (V8 rejects it). import.meta.url is "file://" + path.
+//
+// Failure (all kBundleError, one line):
+//   "cannot read bundle /b.mjs: No such file or directory"
+//   "SyntaxError: Unexpected token ')' at /b.mjs:3"
+//   "cannot import './x.mjs' from /b.mjs: cannot read /x.mjs: No such file or directory"
+//   "bundle /b.mjs imports 'react': only relative imports are supported"
+//   "Error: boom at /b.mjs:7"  (the top-level code threw or its top-level await rejected)
+//   "bundle /b.mjs does not export a render function"
+//
+// One ModuleGraph per context, owned by the engine and outliving the context; V8 finds it
+// through the context's embedder data. Caller holds a HandleScope and is inside the context.
+#pragma once
+
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include <v8.h>
+
+#include "ipc/error.h"
+#include "isolates/runtime_state.h"
+
+namespace ssrd::isolates {
+
+class ModuleGraph {
+ public:
+  // Reads, compiles and links the module at absolute `path` and everything it imports.
+  ipc::Result<v8::Local<v8::Module>> Load(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                          const std::string& path);
+  // The path a module was loaded from, or "" for a module this graph did not load.
+  std::string PathOf(v8::Local<v8::Module> module) const;
+  // The module `specifier` names when imported from `referrer`; empty if not loaded.
+  v8::MaybeLocal<v8::Module> Find(v8::Isolate* isolate, v8::Local<v8::Module> referrer,
+                                  const std::string& specifier) const;
+
+ private:
+  std::map<std::string, v8::Global<v8::Module>> by_path_;
+  std::unordered_multimap<int, std::string> path_by_hash_;
+};
+
+// Associates `graph` with `context` and installs the isolate's import.meta hook.
+void AttachModuleGraph(v8::Isolate* isolate, v8::Local<v8::Context> context, ModuleGraph* graph);
+
+// Loads and evaluates the bundle (running its top-level await, if any, to completion with the
+// event loop) and returns its render function.
+ipc::Result<v8::Local<v8::Function>> LoadBundle(v8::Isolate* isolate,
+                                                v8::Local<v8::Context> context,
+                                                const std::string& path, ModuleGraph* graph,
+                                                RuntimeState* state);
+
+}  // namespace ssrd::isolates

@@ -1,0 +1,231 @@
+#include "isolates/runtime_globals.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "isolates/v8_strings.h"
+
+namespace ssrd::isolates {
+namespace {
+
+// Every binding receives the RuntimeState through its v8::External data. Bindings are only
+// reachable from the prelude, which checks argument types, but they re-check: a wrong type
+// throws a TypeError instead of crashing.
+RuntimeState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<RuntimeState*>(info.Data().As<v8::External>()->Value());
+}
+
+void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
+  isolate->ThrowException(v8::Exception::TypeError(Literal(isolate, message)));
+}
+
+void ConsoleWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  StateOf(info)->console.Add(ToUtf8(isolate, info[0]), ToUtf8(isolate, info[1]));
+}
+
+std::uint64_t TimerId(v8::Local<v8::Value> value) {
+  return value->IsNumber() ? static_cast<std::uint64_t>(value.As<v8::Number>()->Value()) : 0;
+}
+
+void ScheduleTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  RuntimeState* state = StateOf(info);
+  double delay = info[1]->IsNumber() ? info[1].As<v8::Number>()->Value() : 0;
+  state->timers.Schedule(TimerId(info[0]), delay, TimerQueue::Clock::now());
+}
+
+void CancelTimer(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  StateOf(info)->timers.Cancel(TimerId(info[0]));
+}
+
+void Now(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto elapsed = TimerQueue::Clock::now() - StateOf(info)->time_origin;
+  info.GetReturnValue().Set(std::chrono::duration<double, std::milli>(elapsed).count());
+}
+
+void ReportUncaught(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  RuntimeState* state = StateOf(info);
+  if (state->uncaught.IsEmpty()) state->uncaught.Reset(info.GetIsolate(), info[0]);
+}
+
+constexpr int kUtf8WriteFlags =
+    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8;
+
+void Utf8Encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsString()) return ThrowTypeError(isolate, "utf8Encode expects a string");
+  v8::Local<v8::String> string = info[0].As<v8::String>();
+  int length = string->Utf8Length(isolate);
+  v8::Local<v8::ArrayBuffer> buffer = v8::ArrayBuffer::New(isolate, static_cast<size_t>(length));
+  string->WriteUtf8(isolate, static_cast<char*>(buffer->GetBackingStore()->Data()), length,
+                    nullptr, kUtf8WriteFlags);
+  info.GetReturnValue().Set(v8::Uint8Array::New(buffer, 0, static_cast<size_t>(length)));
+}
+
+void Utf8EncodeInto(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsString() || !info[1]->IsUint8Array()) {
+    return ThrowTypeError(isolate, "utf8EncodeInto expects a string and a Uint8Array");
+  }
+  v8::Local<v8::String> string = info[0].As<v8::String>();
+  v8::Local<v8::Uint8Array> dest = info[1].As<v8::Uint8Array>();
+  char* data = static_cast<char*>(dest->Buffer()->GetBackingStore()->Data());
+  int read = 0;
+  int written = 0;
+  if (data != nullptr && dest->ByteLength() > 0) {
+    // WriteUtf8 never splits a character: it stops before one that does not fit, and reports
+    // the UTF-16 code units consumed, which is what encodeInto's `read` counts.
+    written = string->WriteUtf8(isolate, data + dest->ByteOffset(),
+                                static_cast<int>(dest->ByteLength()), &read, kUtf8WriteFlags);
+  }
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Object> result = v8::Object::New(isolate);
+  if (result->CreateDataProperty(context, Literal(isolate, "read"), v8::Integer::New(isolate, read))
+          .IsNothing() ||
+      result
+          ->CreateDataProperty(context, Literal(isolate, "written"),
+                               v8::Integer::New(isolate, written))
+          .IsNothing()) {
+    return;
+  }
+  info.GetReturnValue().Set(result);
+}
+
+// True when bytes are well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool IsValidUtf8(const unsigned char* s, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    if (s[i + 1] < lo || s[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (!info[0]->IsUint8Array()) return ThrowTypeError(isolate, "utf8Decode expects a Uint8Array");
+  v8::Local<v8::Uint8Array> view = info[0].As<v8::Uint8Array>();
+  const char* data = static_cast<const char*>(view->Buffer()->GetBackingStore()->Data());
+  std::string_view bytes;
+  if (data != nullptr) bytes = std::string_view(data + view->ByteOffset(), view->ByteLength());
+  if (info[1]->IsTrue() &&
+      !IsValidUtf8(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size())) {
+    return ThrowTypeError(isolate, "The encoded data was not valid for encoding utf-8");
+  }
+  v8::Local<v8::String> string;
+  if (!NewUtf8(isolate, bytes).ToLocal(&string)) {
+    isolate->ThrowException(v8::Exception::RangeError(Literal(isolate, "string too long")));
+    return;
+  }
+  info.GetReturnValue().Set(string);
+}
+
+bool SetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                 std::string_view name, v8::FunctionCallback callback,
+                 v8::Local<v8::External> data) {
+  v8::Local<v8::Function> function;
+  return v8::Function::New(context, callback, data, 0, v8::ConstructorBehavior::kThrow)
+             .ToLocal(&function) &&
+         target->CreateDataProperty(context, Literal(isolate, name), function).FromMaybe(false);
+}
+
+v8::MaybeLocal<v8::Object> NewBindings(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                       RuntimeState* state) {
+  v8::Local<v8::External> data = v8::External::New(isolate, state);
+  v8::Local<v8::Object> bindings = v8::Object::New(isolate);
+  struct Binding {
+    std::string_view name;
+    v8::FunctionCallback callback;
+  };
+  static constexpr Binding kBindings[] = {
+      {"consoleWrite", ConsoleWrite},     {"scheduleTimer", ScheduleTimer},
+      {"cancelTimer", CancelTimer},       {"now", Now},
+      {"reportUncaught", ReportUncaught}, {"utf8Encode", Utf8Encode},
+      {"utf8EncodeInto", Utf8EncodeInto}, {"utf8Decode", Utf8Decode},
+  };
+  for (const Binding& b : kBindings) {
+    if (!SetFunction(isolate, context, bindings, b.name, b.callback, data)) return {};
+  }
+  v8::Local<v8::String> node_env;
+  if (!NewUtf8(isolate, state->node_env).ToLocal(&node_env) ||
+      !bindings->CreateDataProperty(context, Literal(isolate, "nodeEnv"), node_env)
+           .FromMaybe(false)) {
+    return {};
+  }
+  return bindings;
+}
+
+bool GetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> from,
+                 std::string_view name, v8::Global<v8::Function>* out) {
+  v8::Local<v8::Value> value;
+  if (!from->Get(context, Literal(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
+    return false;
+  }
+  out->Reset(isolate, value.As<v8::Function>());
+  return true;
+}
+
+}  // namespace
+
+v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState* state,
+                                              ipc::Error* error) {
+  v8::EscapableHandleScope scope(isolate);
+  v8::Local<v8::Context> context = v8::Context::New(isolate);
+  v8::Context::Scope context_scope(context);
+  v8::TryCatch try_catch(isolate);
+
+  v8::Local<v8::String> source = Literal(isolate, RuntimePreludeSource());
+  v8::ScriptOrigin origin(isolate, Literal(isolate, "ssrd:runtime"));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory;
+  v8::Local<v8::Object> bindings;
+  v8::Local<v8::Value> hooks;
+  v8::Local<v8::Value> args[1];
+  bool ok = v8::Script::Compile(context, source, &origin).ToLocal(&script) &&
+            script->Run(context).ToLocal(&factory) && factory->IsFunction() &&
+            NewBindings(isolate, context, state).ToLocal(&bindings);
+  if (ok) {
+    args[0] = bindings;
+    ok = factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&hooks) &&
+         hooks->IsObject() &&
+         GetFunction(isolate, context, hooks.As<v8::Object>(), "fireTimer", &state->fire_timer) &&
+         GetFunction(isolate, context, hooks.As<v8::Object>(), "clearTimers", &state->clear_timers);
+  }
+  if (!ok) {
+    *error = ipc::MakeError(ipc::ErrorCode::kInternal,
+                            "runtime prelude failed: " +
+                                (try_catch.HasCaught() ? ToUtf8(isolate, try_catch.Exception())
+                                                       : std::string("no hooks returned")));
+    return {};
+  }
+  return scope.Escape(context);
+}
+
+}  // namespace ssrd::isolates

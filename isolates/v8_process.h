@@ -1,0 +1,26 @@
+// Process-wide V8 set-up: the platform, ICU and V8::Initialize, done once per process, on first
+// use, by whichever thread gets there first (std::call_once). V8 is never torn down: workers exit
+// with their process, and V8 cannot be initialised again after disposal.
+//
+// The supervisor must never call this (design: it never links V8); workers call it after
+// fork+exec, so no V8 thread exists across a fork.
+#pragma once
+
+#include <string_view>
+
+namespace v8 {
+class Platform;
+}
+
+namespace ssrd::isolates {
+
+// Initialises V8 if not done yet. Safe to call from any thread, any number of times.
+void EnsureV8Initialized();
+
+// The platform created by EnsureV8Initialized (for pumping foreground tasks).
+v8::Platform* V8Platform();
+
+// The V8 version, e.g. "10.2.154.26-node.26" (does not need V8 initialised).
+std::string_view V8Version();
+
+}  // namespace ssrd::isolates

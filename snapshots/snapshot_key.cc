@@ -1,0 +1,46 @@
+#include "snapshots/snapshot_key.h"
+
+#include <cstdint>
+
+#include "isolates/v8_process.h"
+
+namespace ssrd::snapshots {
+namespace {
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+void Mix(std::uint64_t* hash, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    *hash ^= c;
+    *hash *= kFnvPrime;
+  }
+}
+
+void MixField(std::uint64_t* hash, std::string_view field) {
+  std::uint64_t size = field.size();
+  char length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<char>(size >> (8 * i));
+  Mix(hash, std::string_view(length, sizeof length));
+  Mix(hash, field);
+}
+
+}  // namespace
+
+std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_version,
+                        std::string_view flags) {
+  std::uint64_t hash = kFnvOffset;
+  MixField(&hash, bundle_bytes);
+  MixField(&hash, v8_version);
+  MixField(&hash, flags);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) out[static_cast<std::size_t>(i)] = kHex[hash & 0xf];
+  return out;
+}
+
+std::string SnapshotKeyForThisV8(std::string_view bundle_bytes, std::string_view flags) {
+  return SnapshotKey(bundle_bytes, isolates::V8Version(), flags);
+}
+
+}  // namespace ssrd::snapshots

@@ -1,0 +1,3 @@
+export function wrap(tag, text) {
+  return `<${tag}>${text}</${tag}>`;
+}

@@ -1,0 +1,4 @@
+const ready = true;
+
+throw new RangeError('bad config');
+export const render = () => ready;

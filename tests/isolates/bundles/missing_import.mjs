@@ -1,0 +1,2 @@
+import { nothing } from './lib/does-not-exist.mjs';
+export const render = () => nothing;

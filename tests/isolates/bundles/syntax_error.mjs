@@ -1,0 +1,4 @@
+export function render() {
+  return 'never';
+  call(;
+}

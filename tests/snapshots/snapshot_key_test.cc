@@ -1,0 +1,33 @@
+#include "snapshots/snapshot_key.h"
+
+#include <gtest/gtest.h>
+
+#include "isolates/v8_process.h"
+
+namespace ssrd::snapshots {
+namespace {
+
+TEST(SnapshotKeyTest, KnownVectorAndFormat) {
+  // FNV-1a 64 of three empty length-prefixed fields (24 zero bytes).
+  std::string key = SnapshotKey("", "", "");
+  EXPECT_EQ(key, "81d23fd7003c2305");
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(SnapshotKey("bundle", "10.2", "--flag"), SnapshotKey("bundle", "10.2", "--flag"));
+}
+
+TEST(SnapshotKeyTest, EveryInputChangesTheKey) {
+  const std::string base = SnapshotKey("export const render = 1;", "10.2.154", "");
+  EXPECT_NE(SnapshotKey("export const render = 2;", "10.2.154", ""), base);
+  EXPECT_NE(SnapshotKey("export const render = 1;", "10.2.155", ""), base);
+  EXPECT_NE(SnapshotKey("export const render = 1;", "10.2.154", "--jitless"), base);
+  // Bytes moved between fields are not the same input.
+  EXPECT_NE(SnapshotKey("ab", "c", ""), SnapshotKey("a", "bc", ""));
+}
+
+TEST(SnapshotKeyTest, UsesThisProcessV8Version) {
+  EXPECT_EQ(isolates::V8Version().rfind("10.2.", 0), 0u) << isolates::V8Version();
+  EXPECT_EQ(SnapshotKeyForThisV8("b", "f"), SnapshotKey("b", isolates::V8Version(), "f"));
+}
+
+}  // namespace
+}  // namespace ssrd::snapshots

@@ -1,0 +1,28 @@
+// Command line of ssrd-worker (the worker process contract, docs/architecture.md):
+//   ssrd-worker --bundle FILE [--heap-limit-mb N] [--channel-fd 3] [--node-env production]
+//               [--parent-pid PID]
+// --parent-pid closes the race between fork and PR_SET_PDEATHSIG: when given, the worker exits
+// at once if its parent is no longer that process.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace ssrd::worker {
+
+struct WorkerOptions {
+  std::string bundle;
+  std::size_t heap_limit_mb = 512;
+  int channel_fd = 3;
+  std::string node_env = "production";
+  pid_t parent_pid = 0;  // 0: not given
+};
+
+// Parses argv. On --help, or on an invalid command line (after printing CLI11's message to
+// stderr), returns nullopt and sets *exit_code (0 for --help, 2 for a bad command line: a fatal
+// configuration error the supervisor must not retry).
+std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit_code);
+
+}  // namespace ssrd::worker
