@@ -1,0 +1,167 @@
+#include "ipc/connection.h"
+
+#include <utility>
+
+namespace ssrd::ipc {
+namespace {
+
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
+
+// One queued write: the request and the bytes it points at live and die together.
+struct WriteRequest {
+  uv_write_t req;
+  std::string data;
+  Connection* connection;
+};
+
+uv_stream_t* Stream(uv_pipe_t* pipe) {
+  return reinterpret_cast<uv_stream_t*>(pipe);
+}
+uv_handle_t* Handle(uv_pipe_t* pipe) {
+  return reinterpret_cast<uv_handle_t*>(pipe);
+}
+
+}  // namespace
+
+Connection::Connection(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks)
+    : pipe_(pipe), decoder_(max_frame_bytes), callbacks_(std::move(callbacks)) {
+  pipe_->data = this;
+}
+
+Connection* Connection::Adopt(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks) {
+  auto* connection = new Connection(pipe, max_frame_bytes, std::move(callbacks));
+  connection->StartReading();
+  return connection;
+}
+
+Connection* Connection::Open(uv_loop_t* loop, int fd, std::size_t max_frame_bytes,
+                             Callbacks callbacks) {
+  auto* pipe = new uv_pipe_t;
+  if (uv_pipe_init(loop, pipe, 0) != 0) {
+    delete pipe;
+    return nullptr;
+  }
+  if (uv_pipe_open(pipe, fd) != 0) {
+    // The handle is initialised, so libuv must close it before its memory may go.
+    uv_close(Handle(pipe), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    return nullptr;
+  }
+  return Adopt(pipe, max_frame_bytes, std::move(callbacks));
+}
+
+void Connection::StartReading() {
+  if (uv_read_start(Stream(pipe_), AllocCb, ReadCb) != 0) StartClose();
+}
+
+void Connection::AllocCb(uv_handle_t* h, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
+  // libuv has at most one read outstanding per stream, so one buffer per connection suffices.
+  auto* self = static_cast<Connection*>(h->data);
+  if (self->read_buffer_.size() != kReadBufferBytes) self->read_buffer_.resize(kReadBufferBytes);
+  *buf = uv_buf_init(self->read_buffer_.data(), static_cast<unsigned>(kReadBufferBytes));
+}
+
+void Connection::ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
+  static_cast<Connection*>(s->data)->OnRead(nread, buf);
+}
+
+void Connection::OnRead(ssize_t nread, const uv_buf_t* buf) noexcept {
+  if (nread == 0 || closing_) return;  // 0: EAGAIN, nothing to do
+  if (nread < 0) {
+    // EOF: flush what was already queued (replies to a peer that only shut down its write side);
+    // any other error means the socket is unusable.
+    Close(/*graceful=*/nread == UV_EOF);
+    return;
+  }
+  decoder_.Feed(buf->base, static_cast<std::size_t>(nread));
+  std::string payload;
+  while (!closing_) {
+    switch (decoder_.Next(&payload)) {
+      case FrameDecoder::Status::kFrame:
+        if (callbacks_.on_frame) callbacks_.on_frame(*this, std::move(payload));
+        payload.clear();
+        continue;
+      case FrameDecoder::Status::kNeedMore: return;
+      case FrameDecoder::Status::kTooLarge:
+        uv_read_stop(Stream(pipe_));
+        if (callbacks_.on_too_large) callbacks_.on_too_large(*this, decoder_.rejected_length());
+        Close(/*graceful=*/true);  // lets a reply written by on_too_large reach the peer
+        return;
+    }
+  }
+}
+
+// libuv writes with plain writev(), which raises SIGPIPE when the peer is gone: a program using
+// Connection must ignore SIGPIPE (then the write fails with EPIPE and WriteCb closes us).
+void Connection::WriteFramed(std::string framed) {
+  if (closing_ || framed.empty()) return;
+  auto* request = new WriteRequest{{}, std::move(framed), this};
+  request->req.data = request;
+  const std::size_t size = request->data.size();
+  uv_buf_t buf = uv_buf_init(request->data.data(), static_cast<unsigned>(size));
+  if (uv_write(&request->req, Stream(pipe_), &buf, 1, WriteCb) != 0) {
+    delete request;
+    StartClose();
+    return;
+  }
+  pending_write_bytes_ += size;
+}
+
+void Connection::Write(std::string_view payload) {
+  if (closing_) return;
+  std::string framed;
+  AppendFrame(&framed, payload);
+  WriteFramed(std::move(framed));
+}
+
+void Connection::WriteCb(uv_write_t* req, int status) noexcept {
+  auto* request = static_cast<WriteRequest*>(req->data);
+  Connection* self = request->connection;
+  self->pending_write_bytes_ -= request->data.size();
+  delete request;
+  // UV_ECANCELED: the handle is closing and libuv is returning the queued writes.
+  if (status < 0 && status != UV_ECANCELED) self->StartClose();
+}
+
+void Connection::Close(bool graceful) {
+  if (closing_) {
+    // A forced close may overtake a graceful one that is still waiting for its writes.
+    if (!graceful && close_when_flushed_) StartClose();
+    return;
+  }
+  closing_ = true;
+  uv_read_stop(Stream(pipe_));
+  if (graceful && pending_write_bytes_ > 0) {
+    // uv_shutdown completes after every queued write has, which is exactly "flushed".
+    auto* shutdown = new uv_shutdown_t;
+    shutdown->data = this;
+    if (uv_shutdown(shutdown, Stream(pipe_), ShutdownCb) == 0) {
+      close_when_flushed_ = true;
+      return;
+    }
+    delete shutdown;
+  }
+  StartClose();
+}
+
+void Connection::ShutdownCb(uv_shutdown_t* req, int /*status*/) noexcept {
+  // Whatever the status (even ECANCELED after a forced close), the connection is done.
+  auto* self = static_cast<Connection*>(req->data);
+  delete req;
+  self->StartClose();
+}
+
+void Connection::StartClose() noexcept {
+  closing_ = true;
+  if (uv_is_closing(Handle(pipe_))) return;
+  uv_read_stop(Stream(pipe_));
+  uv_close(Handle(pipe_), CloseCb);
+}
+
+void Connection::CloseCb(uv_handle_t* h) noexcept {
+  auto* self = static_cast<Connection*>(h->data);
+  if (self->callbacks_.on_closed) self->callbacks_.on_closed(*self);
+  delete self->pipe_;
+  delete self;
+}
+
+}  // namespace ssrd::ipc

@@ -1,0 +1,562 @@
+#include "ipc/message.h"
+
+#include <array>
+#include <limits>
+#include <msgpack.hpp>
+
+#include "ipc/frame.h"
+
+namespace ssrd::ipc {
+namespace {
+
+using msgpack::type::object_type;
+
+// Deeper props are refused: every consumer (V8 conversion, re-encoders) walks them recursively.
+constexpr std::size_t kMaxNestingDepth = 512;
+constexpr const char kInvalidMsgpack[] = "invalid MessagePack";
+constexpr const char kEmptyMap[] = "\x80";
+
+// Decodes one MessagePack value of `bytes` starting at *offset and advances *offset past it.
+// The one place in ssrd where msgpack-c exceptions are caught: everything else inspects objects by
+// their type tag and never calls the throwing as<T>() conversions.
+bool UnpackOne(std::string_view bytes, std::size_t* offset, msgpack::object_handle* out) noexcept {
+  const std::size_t n = bytes.size();
+  // A header may announce up to 4G elements and msgpack-c allocates for them before reading them.
+  // Each element takes at least one byte (two per map entry), so bound the counts by the input.
+  const msgpack::unpack_limit limit(n, n / 2, n, n, n, kMaxNestingDepth);
+  try {
+    *out = msgpack::unpack(bytes.data(), n, *offset, nullptr, nullptr, limit);
+    return true;
+  } catch (const std::exception&) {  // msgpack::unpack_error and its subclasses, std::bad_alloc
+    return false;
+  }
+}
+
+std::string_view TypeName(object_type type) {
+  switch (type) {
+    case object_type::NIL: return "nil";
+    case object_type::BOOLEAN: return "boolean";
+    case object_type::POSITIVE_INTEGER:
+    case object_type::NEGATIVE_INTEGER: return "integer";
+    case object_type::FLOAT32:
+    case object_type::FLOAT64: return "float";
+    case object_type::STR: return "string";
+    case object_type::BIN: return "binary";
+    case object_type::ARRAY: return "array";
+    case object_type::MAP: return "map";
+    case object_type::EXT: return "extension";
+  }
+  return "unknown";
+}
+
+std::string_view StrOf(const msgpack::object& o) {
+  return {o.via.str.ptr, o.via.str.size};
+}
+
+std::string Quoted(std::string_view name) {
+  std::string out = "\"";
+  out += name;
+  out += '"';
+  return out;
+}
+
+std::string MissingField(std::string_view name) {
+  return "missing field " + Quoted(name);
+}
+
+std::string MustBe(std::string_view name, std::string_view what) {
+  return "field " + Quoted(name) + " must be " + std::string(what);
+}
+
+// --- encoding -----------------------------------------------------------------------------------
+
+// A msgpack-c output stream that appends one frame to a string: the header is reserved first and
+// filled in by Finish(), so the payload is written once, in place.
+class FrameSink {
+ public:
+  explicit FrameSink(std::string* out) : out_(out), start_(out->size()) {
+    out_->append(kFrameHeaderBytes, '\0');
+  }
+  void write(const char* data, std::size_t size) { out_->append(data, size); }
+  void Finish() {
+    const std::size_t n = out_->size() - start_ - kFrameHeaderBytes;
+    char* h = out_->data() + start_;
+    h[0] = static_cast<char>(n >> 24);
+    h[1] = static_cast<char>(n >> 16);
+    h[2] = static_cast<char>(n >> 8);
+    h[3] = static_cast<char>(n);
+  }
+
+ private:
+  std::string* out_;
+  std::size_t start_;
+};
+
+using Packer = msgpack::packer<FrameSink>;
+
+void PackStr(Packer& pk, std::string_view s) {
+  pk.pack_str(static_cast<std::uint32_t>(s.size()));
+  pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
+}
+
+// --- request decoding ---------------------------------------------------------------------------
+
+enum Field { kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget, kFieldCount };
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "v", "id", "op", "component", "props", "url", "timeout_ms", "target"};
+
+struct FieldValue {
+  msgpack::object_handle handle;
+  std::string_view bytes;  // the value's own encoding, a slice of the payload
+};
+using Fields = std::array<std::optional<FieldValue>, kFieldCount>;
+
+// Reads a map header by hand so that each entry can then be decoded on its own, which tells us the
+// exact bytes of "props" (passed through verbatim) and keeps an id read before a later fault.
+bool ReadMapHeader(std::string_view p, std::size_t* offset, std::uint32_t* count) {
+  if (p.empty()) return false;
+  const auto* b = reinterpret_cast<const unsigned char*>(p.data());
+  if (b[0] >= 0x80 && b[0] <= 0x8f) {
+    *count = b[0] & 0x0f;
+    *offset = 1;
+    return true;
+  }
+  if (b[0] == 0xde && p.size() >= 3) {
+    *count = (std::uint32_t{b[1]} << 8) | b[2];
+    *offset = 3;
+    return true;
+  }
+  if (b[0] == 0xdf && p.size() >= 5) {
+    *count = (std::uint32_t{b[1]} << 24) | (std::uint32_t{b[2]} << 16) |
+             (std::uint32_t{b[3]} << 8) | b[4];
+    *offset = 5;
+    return true;
+  }
+  return false;
+}
+
+// Splits the payload into the known fields. Returns "" or the first structural fault; a fault
+// found after the "id" entry still leaves (*fields)[kId] filled in.
+std::string ScanRequestMap(std::string_view payload, Fields* fields) {
+  std::size_t offset = 0;
+  std::uint32_t count = 0;
+  if (!ReadMapHeader(payload, &offset, &count)) {
+    msgpack::object_handle whole;
+    std::size_t whole_offset = 0;
+    if (!UnpackOne(payload, &whole_offset, &whole)) return kInvalidMsgpack;
+    return "request must be a map, got " + std::string(TypeName(whole.get().type));
+  }
+  std::string fault;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    msgpack::object_handle key;
+    if (!UnpackOne(payload, &offset, &key)) return kInvalidMsgpack;
+    const std::size_t value_start = offset;
+    msgpack::object_handle value;
+    if (!UnpackOne(payload, &offset, &value)) return kInvalidMsgpack;
+    if (key.get().type != object_type::STR) {
+      if (fault.empty()) fault = "map keys must be strings";
+      continue;
+    }
+    const std::string_view name = StrOf(key.get());
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (name != kFieldNames[f]) continue;
+      if ((*fields)[f]) {
+        if (fault.empty()) fault = "duplicate field " + Quoted(name);
+      } else {
+        (*fields)[f] =
+            FieldValue{std::move(value), payload.substr(value_start, offset - value_start)};
+      }
+      break;
+    }
+  }
+  if (offset != payload.size()) return "trailing bytes after the request map";
+  return fault;
+}
+
+std::optional<Op> OpFromName(std::string_view name) {
+  for (Op op : {Op::kRender, Op::kPing, Op::kStats, Op::kCancel}) {
+    if (OpName(op) == name) return op;
+  }
+  return std::nullopt;
+}
+
+bool IsUint(const msgpack::object& o) {
+  return o.type == object_type::POSITIVE_INTEGER;
+}
+
+// Checks the fields' types and presence and fills *request. Returns "" or the fault.
+std::string FillRequest(const Fields& fields, Request* request) {
+  // nil counts as absent for every field but "id" and "op", which are always required.
+  auto present = [&](Field f) -> const msgpack::object* {
+    if (!fields[f] || fields[f]->handle.get().type == object_type::NIL) return nullptr;
+    return &fields[f]->handle.get();
+  };
+
+  if (!fields[kId]) return MissingField("id");
+  const msgpack::object& id = fields[kId]->handle.get();
+  if (!IsUint(id)) return MustBe("id", "a non-negative integer");
+  request->id = id.via.u64;
+
+  if (const msgpack::object* v = present(kV)) {
+    if (!IsUint(*v)) return MustBe("v", "an unsigned integer");
+    if (v->via.u64 != kProtocolVersion) {
+      return "unsupported protocol version " + std::to_string(v->via.u64) +
+             " (this server speaks " + std::to_string(kProtocolVersion) + ")";
+    }
+  }
+
+  if (!fields[kOp]) return MissingField("op");
+  const msgpack::object& op = fields[kOp]->handle.get();
+  if (op.type != object_type::STR) return MustBe("op", "a string");
+  const std::optional<Op> parsed_op = OpFromName(StrOf(op));
+  if (!parsed_op) {
+    constexpr std::size_t kShownBytes = 64;  // a hostile op string is not echoed whole
+    return "unknown op " + Quoted(StrOf(op).substr(0, kShownBytes));
+  }
+  request->op = *parsed_op;
+
+  const msgpack::object* component = present(kComponent);
+  if (component) {
+    if (component->type != object_type::STR) return MustBe("component", "a string");
+    request->component = std::string(StrOf(*component));
+  }
+  if (const msgpack::object* props = present(kProps)) {
+    if (props->type != object_type::MAP) return MustBe("props", "a map");
+    request->props_msgpack = std::string(fields[kProps]->bytes);
+  } else {
+    request->props_msgpack = kEmptyMap;
+  }
+  if (const msgpack::object* url = present(kUrl)) {
+    if (url->type != object_type::STR) return MustBe("url", "a string");
+    request->url = std::string(StrOf(*url));
+  }
+  if (const msgpack::object* timeout = present(kTimeoutMs)) {
+    if (!IsUint(*timeout)) return MustBe("timeout_ms", "an unsigned integer");
+    if (timeout->via.u64 > std::numeric_limits<std::uint32_t>::max()) {
+      return MustBe("timeout_ms", "at most 4294967295");
+    }
+    request->timeout_ms = static_cast<std::uint32_t>(timeout->via.u64);
+  }
+  const msgpack::object* target = present(kTarget);
+  if (target) {
+    if (!IsUint(*target)) return MustBe("target", "an unsigned integer");
+    request->target_id = target->via.u64;
+  }
+
+  if (request->op == Op::kRender && !component) return MissingField("component");
+  if (request->op == Op::kCancel && !target) return MissingField("target");
+  return {};
+}
+
+// --- reply decoding -----------------------------------------------------------------------------
+
+Error BadReply(std::string message) {
+  return MakeError(ErrorCode::kBadRequest, std::move(message));
+}
+
+std::string ReplyMustBe(std::string_view name, std::string_view what) {
+  return "reply field " + Quoted(name) + " must be " + std::string(what);
+}
+
+// Fills *error from the "error" map. Returns "" or the fault.
+std::string ReadErrorMap(const msgpack::object& map, Error* error) {
+  bool have_code = false;
+  std::string code_name;
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const msgpack::object& key = map.via.map.ptr[i].key;
+    const msgpack::object& val = map.via.map.ptr[i].val;
+    if (key.type != object_type::STR) return "reply map keys must be strings";
+    const std::string_view name = StrOf(key);
+    if (name != "code" && name != "message" && name != "stack") continue;
+    if (val.type != object_type::STR) return ReplyMustBe(std::string("error.") += name, "a string");
+    if (name == "code") {
+      have_code = true;
+      code_name = std::string(StrOf(val));
+    } else if (name == "message") {
+      error->message = std::string(StrOf(val));
+    } else {
+      error->stack = std::string(StrOf(val));
+    }
+  }
+  if (!have_code) return "reply is missing field \"error.code\"";
+  if (std::optional<ErrorCode> code = ErrorCodeFromName(code_name)) {
+    error->code = *code;
+  } else {
+    // A newer server may add codes; keep what it said rather than failing the whole reply.
+    error->code = ErrorCode::kInternal;
+    error->message = "unknown error code " + Quoted(code_name) + ": " + error->message;
+  }
+  return {};
+}
+
+std::string ReadConsole(const msgpack::object& arr, std::vector<ConsoleLine>* console) {
+  for (std::uint32_t i = 0; i < arr.via.array.size; ++i) {
+    const msgpack::object& line = arr.via.array.ptr[i];
+    if (line.type != object_type::ARRAY || line.via.array.size != 2 ||
+        line.via.array.ptr[0].type != object_type::STR ||
+        line.via.array.ptr[1].type != object_type::STR) {
+      return ReplyMustBe("console", "an array of [level, text] string pairs");
+    }
+    console->push_back(ConsoleLine{std::string(StrOf(line.via.array.ptr[0])),
+                                   std::string(StrOf(line.via.array.ptr[1]))});
+  }
+  return {};
+}
+
+std::string ReadStats(const msgpack::object& map, std::map<std::string, std::int64_t>* stats) {
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const msgpack::object& key = map.via.map.ptr[i].key;
+    const msgpack::object& val = map.via.map.ptr[i].val;
+    const bool fits =
+        val.type == object_type::NEGATIVE_INTEGER ||
+        (val.type == object_type::POSITIVE_INTEGER &&
+         val.via.u64 <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+    if (key.type != object_type::STR || !fits) {
+      return ReplyMustBe("stats", "a map from strings to 64-bit integers");
+    }
+    (*stats)[std::string(StrOf(key))] = val.via.i64;
+  }
+  return {};
+}
+
+bool ReadUint32(const msgpack::object& o, std::uint32_t* out) {
+  if (!IsUint(o) || o.via.u64 > std::numeric_limits<std::uint32_t>::max()) return false;
+  *out = static_cast<std::uint32_t>(o.via.u64);
+  return true;
+}
+
+// Fills *reply from one entry of the reply map. Returns "" or the fault.
+std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Reply* reply,
+                           bool* have_id, std::optional<bool>* ok, std::optional<Error>* error) {
+  if (name == "id") {
+    if (!IsUint(val)) return ReplyMustBe("id", "a non-negative integer");
+    reply->id = val.via.u64;
+    *have_id = true;
+  } else if (name == "ok") {
+    if (val.type != object_type::BOOLEAN) return ReplyMustBe("ok", "a boolean");
+    *ok = val.via.boolean;
+  } else if (name == "error") {
+    if (val.type != object_type::MAP) return ReplyMustBe("error", "a map");
+    error->emplace();
+    return ReadErrorMap(val, &**error);
+  } else if (name == "html" || name == "head") {
+    if (val.type != object_type::STR) return ReplyMustBe(name, "a string");
+    (name == "html" ? reply->html : reply->head) = std::string(StrOf(val));
+  } else if (name == "status") {
+    if (!ReadUint32(val, &reply->status))
+      return ReplyMustBe("status", "an unsigned 32-bit integer");
+  } else if (name == "pid") {
+    if (!ReadUint32(val, &reply->worker_pid))
+      return ReplyMustBe("pid", "an unsigned 32-bit integer");
+  } else if (name == "console") {
+    if (val.type != object_type::ARRAY) return ReplyMustBe("console", "an array");
+    return ReadConsole(val, &reply->console);
+  } else if (name == "stats") {
+    if (val.type != object_type::MAP) return ReplyMustBe("stats", "a map");
+    return ReadStats(val, &reply->stats);
+  }
+  // Anything else ("protocol", keys of later versions) is ignored.
+  return {};
+}
+
+// The fixed prefix EncodeReply writes: fixmap header, fixstr "id", uint64 marker, 8 id bytes.
+constexpr std::size_t kReplyIdOffset = 5;
+constexpr std::size_t kReplyPrefixBytes = kReplyIdOffset + 8;
+
+bool HasReplyPrefix(std::string_view p) {
+  if (p.size() < kReplyPrefixBytes) return false;
+  const auto* b = reinterpret_cast<const unsigned char*>(p.data());
+  return b[0] >= 0x81 && b[0] <= 0x8f && b[1] == 0xa2 && b[2] == 'i' && b[3] == 'd' && b[4] == 0xcf;
+}
+
+}  // namespace
+
+std::string_view OpName(Op op) {
+  switch (op) {
+    case Op::kRender: return "render";
+    case Op::kPing: return "ping";
+    case Op::kStats: return "stats";
+    case Op::kCancel: return "cancel";
+  }
+  return "ping";
+}
+
+std::optional<Request> DecodeRequest(std::string_view payload, DecodeFailure* failure) {
+  Fields fields;
+  std::string fault = ScanRequestMap(payload, &fields);
+  Request request;
+  if (fault.empty()) fault = FillRequest(fields, &request);
+  if (fault.empty()) return request;
+  if (failure != nullptr) {
+    failure->error = MakeError(ErrorCode::kBadRequest, std::move(fault));
+    failure->id.reset();
+    if (fields[kId] && IsUint(fields[kId]->handle.get())) {
+      failure->id = fields[kId]->handle.get().via.u64;
+    }
+  }
+  return std::nullopt;
+}
+
+void EncodeRequest(const Request& request, std::string* out) {
+  FrameSink sink(out);
+  Packer pk(sink);
+  std::uint32_t entries = 3;  // id, v, op
+  if (request.op == Op::kRender) {
+    entries += 2;  // component, props
+    if (!request.url.empty()) ++entries;
+    if (request.timeout_ms != 0) ++entries;
+  } else if (request.op == Op::kCancel) {
+    entries += 1;
+  }
+  pk.pack_map(entries);
+  PackStr(pk, "id");
+  pk.pack_uint64(request.id);
+  PackStr(pk, "v");
+  pk.pack_uint32(kProtocolVersion);
+  PackStr(pk, "op");
+  PackStr(pk, OpName(request.op));
+  if (request.op == Op::kRender) {
+    PackStr(pk, "component");
+    PackStr(pk, request.component);
+    PackStr(pk, "props");
+    // Already MessagePack: written verbatim, so keys and encodings reach the worker untouched.
+    if (request.props_msgpack.empty()) {
+      sink.write(kEmptyMap, 1);
+    } else {
+      sink.write(request.props_msgpack.data(), request.props_msgpack.size());
+    }
+    if (!request.url.empty()) {
+      PackStr(pk, "url");
+      PackStr(pk, request.url);
+    }
+    if (request.timeout_ms != 0) {
+      PackStr(pk, "timeout_ms");
+      pk.pack_uint32(request.timeout_ms);
+    }
+  } else if (request.op == Op::kCancel) {
+    PackStr(pk, "target");
+    pk.pack_uint64(request.target_id);
+  }
+  sink.Finish();
+}
+
+void EncodeReply(const Reply& reply, std::string* out) {
+  FrameSink sink(out);
+  Packer pk(sink);
+  // Reply has no op: a success reply carries each group of keys whose fields hold something, and
+  // "protocol" when it holds nothing else (the ping reply). Decoders default the absent keys.
+  const bool render =
+      !reply.html.empty() || !reply.head.empty() || reply.status != 200 || !reply.console.empty();
+  const bool stats = !reply.stats.empty();
+  const bool pid = reply.worker_pid != 0;
+  std::uint32_t entries = 2;  // id, ok
+  if (reply.error) {
+    entries += 1 + (reply.console.empty() ? 0 : 1);
+  } else {
+    entries += (render ? 4 : 0) + (stats ? 1 : 0) + (pid ? 1 : 0);
+    if (!render && !stats && !pid) entries += 1;
+  }
+  pk.pack_map(entries);
+  PackStr(pk, "id");
+  pk.pack_fix_uint64(reply.id);  // fixed 9-byte form, see PatchReplyId
+  PackStr(pk, "ok");
+  if (reply.error) {
+    pk.pack_false();
+    PackStr(pk, "error");
+    const Error& e = *reply.error;
+    pk.pack_map(e.stack.empty() ? 2 : 3);
+    PackStr(pk, "code");
+    PackStr(pk, ErrorCodeName(e.code));
+    PackStr(pk, "message");
+    PackStr(pk, e.message);
+    if (!e.stack.empty()) {
+      PackStr(pk, "stack");
+      PackStr(pk, e.stack);
+    }
+  } else {
+    pk.pack_true();
+    if (render) {
+      PackStr(pk, "html");
+      PackStr(pk, reply.html);
+      PackStr(pk, "head");
+      PackStr(pk, reply.head);
+      PackStr(pk, "status");
+      pk.pack_uint32(reply.status);
+    }
+    if (stats) {
+      PackStr(pk, "stats");
+      pk.pack_map(static_cast<std::uint32_t>(reply.stats.size()));
+      for (const auto& [name, value] : reply.stats) {
+        PackStr(pk, name);
+        pk.pack_int64(value);
+      }
+    }
+    if (pid) {
+      PackStr(pk, "pid");
+      pk.pack_uint32(reply.worker_pid);
+    }
+    if (!render && !stats && !pid) {
+      PackStr(pk, "protocol");
+      pk.pack_uint32(kProtocolVersion);
+    }
+  }
+  // Console lines also travel with an error: what a render logged before it threw helps debug it.
+  if (render || (reply.error && !reply.console.empty())) {
+    PackStr(pk, "console");
+    pk.pack_array(static_cast<std::uint32_t>(reply.console.size()));
+    for (const ConsoleLine& line : reply.console) {
+      pk.pack_array(2);
+      PackStr(pk, line.level);
+      PackStr(pk, line.text);
+    }
+  }
+  sink.Finish();
+}
+
+Result<Reply> DecodeReply(std::string_view payload) {
+  msgpack::object_handle handle;
+  std::size_t offset = 0;
+  if (!UnpackOne(payload, &offset, &handle)) return BadReply(kInvalidMsgpack);
+  if (offset != payload.size()) return BadReply("trailing bytes after the reply map");
+  const msgpack::object& map = handle.get();
+  if (map.type != object_type::MAP) {
+    return BadReply("reply must be a map, got " + std::string(TypeName(map.type)));
+  }
+  Reply reply;
+  bool have_id = false;
+  std::optional<bool> ok;
+  std::optional<Error> error;
+  for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+    const msgpack::object& key = map.via.map.ptr[i].key;
+    if (key.type != object_type::STR) return BadReply("reply map keys must be strings");
+    std::string fault =
+        ReadReplyEntry(StrOf(key), map.via.map.ptr[i].val, &reply, &have_id, &ok, &error);
+    if (!fault.empty()) return BadReply(std::move(fault));
+  }
+  if (!have_id) return BadReply("reply is missing field \"id\"");
+  if (!ok) return BadReply("reply is missing field \"ok\"");
+  if (!*ok) {
+    if (!error) return BadReply("reply is missing field \"error\"");
+    reply.error = std::move(error);
+  }
+  return reply;
+}
+
+bool PatchReplyId(std::string* payload, std::uint64_t id) {
+  if (!HasReplyPrefix(*payload)) return false;
+  for (int i = 0; i < 8; ++i) {
+    (*payload)[kReplyIdOffset + i] = static_cast<char>(id >> (56 - 8 * i));
+  }
+  return true;
+}
+
+std::optional<std::uint64_t> PeekReplyId(std::string_view payload) {
+  if (!HasReplyPrefix(payload)) return std::nullopt;
+  std::uint64_t id = 0;
+  for (int i = 0; i < 8; ++i) {
+    id = (id << 8) | static_cast<unsigned char>(payload[kReplyIdOffset + i]);
+  }
+  return id;
+}
+
+}  // namespace ssrd::ipc

@@ -1,0 +1,695 @@
+// The protocol v1 message schema: round trips, a table of malformed requests, the reply id patch,
+// and the test vectors published in docs/protocol.md.
+#include "ipc/message.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <msgpack.hpp>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ipc/frame.h"
+
+namespace ssrd::ipc {
+namespace {
+
+// --- building raw MessagePack by hand, so malformed shapes are easy to write ---------------------
+
+std::string Pack(const auto& value) {
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, value);
+  return {buffer.data(), buffer.size()};
+}
+std::string S(std::string_view s) {
+  return Pack(std::string(s));
+}
+std::string U(std::uint64_t n) {
+  return Pack(n);
+}
+std::string I(std::int64_t n) {
+  return Pack(n);
+}
+const std::string kNil = "\xc0";
+
+// A map from already-encoded keys to already-encoded values.
+std::string MapOf(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::string out;
+  if (entries.size() < 16) {
+    out += static_cast<char>(0x80 | entries.size());
+  } else {
+    out += '\xde';
+    out += static_cast<char>(entries.size() >> 8);
+    out += static_cast<char>(entries.size());
+  }
+  for (const auto& [k, v] : entries) out += k + v;
+  return out;
+}
+
+std::string Payload(const std::string& frame) {
+  return frame.substr(kFrameHeaderBytes);
+}
+
+std::string Hex(std::string_view bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    if (i > 0) out += (i % 16 == 0) ? '\n' : ' ';
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
+Request MustDecode(const std::string& payload) {
+  DecodeFailure failure;
+  std::optional<Request> request = DecodeRequest(payload, &failure);
+  EXPECT_TRUE(request.has_value()) << failure.error.ToString();
+  return request.value_or(Request{});
+}
+
+Request RoundTrip(const Request& request) {
+  std::string frame;
+  EncodeRequest(request, &frame);
+  return MustDecode(Payload(frame));
+}
+
+Reply ReplyRoundTrip(const Reply& reply) {
+  std::string frame;
+  EncodeReply(reply, &frame);
+  Result<Reply> decoded = DecodeReply(Payload(frame));
+  EXPECT_TRUE(decoded.ok()) << decoded.error().ToString();
+  return decoded.ok() ? decoded.value() : Reply{};
+}
+
+// --- errors
+// ---------------------------------------------------------------------------------------
+
+TEST(ErrorTest, EveryCodeNameRoundTrips) {
+  const std::vector<std::pair<ErrorCode, std::string>> codes = {
+      {ErrorCode::kBadRequest, "bad_request"},     {ErrorCode::kNotFound, "not_found"},
+      {ErrorCode::kJsError, "js_error"},           {ErrorCode::kTimeout, "timeout"},
+      {ErrorCode::kOverloaded, "overloaded"},      {ErrorCode::kWorkerCrashed, "worker_crashed"},
+      {ErrorCode::kOutOfMemory, "out_of_memory"},  {ErrorCode::kTooLarge, "too_large"},
+      {ErrorCode::kShuttingDown, "shutting_down"}, {ErrorCode::kBundleError, "bundle_error"},
+      {ErrorCode::kUnavailable, "unavailable"},    {ErrorCode::kCancelled, "cancelled"},
+      {ErrorCode::kInternal, "internal"}};
+  for (const auto& [code, name] : codes) {
+    EXPECT_EQ(ErrorCodeName(code), name);
+    EXPECT_EQ(ErrorCodeFromName(name), code);
+  }
+  EXPECT_FALSE(ErrorCodeFromName("Bad_Request").has_value());
+  EXPECT_FALSE(ErrorCodeFromName("").has_value());
+  EXPECT_EQ(MakeError(ErrorCode::kTimeout, "took 5s").ToString(), "timeout: took 5s");
+}
+
+// --- requests
+// -------------------------------------------------------------------------------------
+
+TEST(RequestTest, RenderRoundTripsEveryField) {
+  Request in;
+  in.id = 0xFFFFFFFFFFFFFFFFull;
+  in.op = Op::kRender;
+  in.component = "pages/Home";
+  in.props_msgpack = JsonToMsgpack(R"({"user":{"name":"Ada","tags":[1,2.5,null,true]}})").value();
+  in.url = "/home?x=1";
+  in.timeout_ms = 4294967295u;
+  const Request out = RoundTrip(in);
+  EXPECT_EQ(out.id, in.id);
+  EXPECT_EQ(out.op, Op::kRender);
+  EXPECT_EQ(out.component, in.component);
+  EXPECT_EQ(out.props_msgpack, in.props_msgpack);
+  EXPECT_EQ(out.url, in.url);
+  EXPECT_EQ(out.timeout_ms, in.timeout_ms);
+}
+
+TEST(RequestTest, RenderDefaults) {
+  Request in;
+  in.id = 3;
+  in.op = Op::kRender;
+  in.component = "A";  // props left empty: encoded as an empty map
+  const Request out = RoundTrip(in);
+  EXPECT_EQ(out.props_msgpack, "\x80");
+  EXPECT_EQ(out.url, "");
+  EXPECT_EQ(out.timeout_ms, 0u);
+}
+
+TEST(RequestTest, PingStatsCancelRoundTrip) {
+  for (Op op : {Op::kPing, Op::kStats, Op::kCancel}) {
+    Request in;
+    in.id = 77;
+    in.op = op;
+    in.target_id = op == Op::kCancel ? 76 : 0;
+    const Request out = RoundTrip(in);
+    EXPECT_EQ(out.id, 77u) << OpName(op);
+    EXPECT_EQ(out.op, op) << OpName(op);
+    EXPECT_EQ(out.target_id, in.target_id) << OpName(op);
+  }
+  Request cancel_zero;
+  cancel_zero.op = Op::kCancel;  // target 0 is a real id, not "absent"
+  EXPECT_EQ(RoundTrip(cancel_zero).target_id, 0u);
+}
+
+TEST(RequestTest, OpNames) {
+  EXPECT_EQ(OpName(Op::kRender), "render");
+  EXPECT_EQ(OpName(Op::kPing), "ping");
+  EXPECT_EQ(OpName(Op::kStats), "stats");
+  EXPECT_EQ(OpName(Op::kCancel), "cancel");
+}
+
+TEST(RequestTest, AcceptsAnyIntegerEncodingOfId) {
+  const std::vector<std::pair<std::string, std::uint64_t>> ids = {
+      {"\x05", 5},
+      {std::string("\xcc\xff", 2), 255},
+      {std::string("\xcd\x01\x00", 3), 256},
+      {std::string("\xd0\x05", 2), 5},  // int8 holding a non-negative value
+      {std::string("\xd3\x00\x00\x00\x00\x00\x00\x00\x07", 9), 7},
+      {std::string("\xcf\x00\x00\x00\x00\x00\x00\x00\x00", 9), 0},
+  };
+  for (const auto& [encoded, id] : ids) {
+    EXPECT_EQ(MustDecode(MapOf({{S("id"), encoded}, {S("op"), S("ping")}})).id, id) << Hex(encoded);
+  }
+}
+
+TEST(RequestTest, OptionalFieldsAcceptNilAndUnknownKeysAreIgnored) {
+  const Request r = MustDecode(MapOf({{S("id"), U(1)},
+                                      {S("op"), S("render")},
+                                      {S("component"), S("C")},
+                                      {S("props"), kNil},
+                                      {S("url"), kNil},
+                                      {S("timeout_ms"), kNil},
+                                      {S("v"), kNil},
+                                      {S("future_key"), Pack(std::vector<int>{1, 2})}}));
+  EXPECT_EQ(r.id, 1u);
+  EXPECT_EQ(r.component, "C");
+  EXPECT_EQ(r.props_msgpack, "\x80");
+  EXPECT_EQ(r.url, "");
+  EXPECT_EQ(r.timeout_ms, 0u);
+}
+
+TEST(RequestTest, VersionOneIsAccepted) {
+  EXPECT_EQ(MustDecode(MapOf({{S("v"), U(1)}, {S("id"), U(4)}, {S("op"), S("stats")}})).op,
+            Op::kStats);
+}
+
+TEST(RequestTest, Map16HeaderIsAccepted) {
+  std::vector<std::pair<std::string, std::string>> entries = {{S("id"), U(12)},
+                                                              {S("op"), S("ping")}};
+  for (int i = 0; i < 20; ++i) entries.emplace_back(S("extra" + std::to_string(i)), U(i));
+  const std::string payload = MapOf(entries);
+  ASSERT_EQ(static_cast<unsigned char>(payload[0]), 0xde);
+  EXPECT_EQ(MustDecode(payload).id, 12u);
+}
+
+TEST(RequestTest, PropsBytesPassThroughVerbatim) {
+  // str8 for a 3-byte string is not the shortest encoding: a decoder that re-packed props would
+  // rewrite it as a fixstr.
+  const std::string props = std::string("\x81\xa4name\xd9\x03", 8) + "Ada";
+  const Request r = MustDecode(MapOf(
+      {{S("id"), U(1)}, {S("op"), S("render")}, {S("component"), S("C")}, {S("props"), props}}));
+  EXPECT_EQ(r.props_msgpack, props);
+  // And EncodeRequest writes them back untouched.
+  std::string frame;
+  EncodeRequest(r, &frame);
+  EXPECT_NE(frame.find(props), std::string::npos);
+}
+
+TEST(RequestTest, ProtoKeySurvivesInPropsBytes) {
+  const std::string props =
+      JsonToMsgpack(R"({"__proto__":{"isAdmin":true},"constructor":"x","a":1})").value();
+  Request in;
+  in.id = 9;
+  in.op = Op::kRender;
+  in.component = "C";
+  in.props_msgpack = props;
+  const Request out = RoundTrip(in);
+  ASSERT_EQ(out.props_msgpack, props);
+  msgpack::object_handle handle =
+      msgpack::unpack(out.props_msgpack.data(), out.props_msgpack.size());
+  const msgpack::object& map = handle.get();
+  ASSERT_EQ(map.type, msgpack::type::MAP);
+  ASSERT_EQ(map.via.map.size, 3u);
+  EXPECT_EQ(map.via.map.ptr[0].key.as<std::string>(), "__proto__");
+  EXPECT_EQ(map.via.map.ptr[0].val.type, msgpack::type::MAP);
+  EXPECT_EQ(map.via.map.ptr[1].key.as<std::string>(), "constructor");
+}
+
+struct BadCase {
+  const char* name;
+  std::string payload;
+  std::string message;
+  std::optional<std::uint64_t> id;
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class MalformedRequestTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(MalformedRequestTest, FailsWithBadRequest) {
+  const BadCase& c = GetParam();
+  DecodeFailure failure;
+  failure.id = 123456;  // must be overwritten, also when no id can be read
+  EXPECT_FALSE(DecodeRequest(c.payload, &failure).has_value());
+  EXPECT_EQ(failure.error.code, ErrorCode::kBadRequest);
+  EXPECT_EQ(failure.error.message, c.message);
+  EXPECT_EQ(failure.id, c.id);
+  // A null failure pointer is allowed.
+  EXPECT_FALSE(DecodeRequest(c.payload, nullptr).has_value());
+}
+
+const std::string kPing7 = MapOf({{S("id"), U(7)}, {S("op"), S("ping")}});
+
+std::string Deep(int levels) {
+  return std::string(static_cast<std::size_t>(levels), '\x91') + "\x01";
+}
+
+std::string Render(std::vector<std::pair<std::string, std::string>> extra) {
+  std::vector<std::pair<std::string, std::string>> entries = {
+      {S("id"), U(7)}, {S("op"), S("render")}, {S("component"), S("C")}};
+  for (auto& e : extra) entries.push_back(std::move(e));
+  return MapOf(entries);
+}
+
+std::string Field(std::string_view name, std::string_view what) {
+  return "field \"" + std::string(name) + "\" must be " + std::string(what);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, MalformedRequestTest,
+    ::testing::Values(
+        BadCase{"Empty", "", "invalid MessagePack", std::nullopt},
+        BadCase{"NeverUsedByte", "\xc1", "invalid MessagePack", std::nullopt},
+        BadCase{"TruncatedArray", std::string("\x93\x01\x02", 3), "invalid MessagePack",
+                std::nullopt},
+        BadCase{"TruncatedMap", std::string("\x82\xa2id\x07", 5), "invalid MessagePack", 7},
+        BadCase{"TruncatedMap16Header", std::string("\xde\x00", 2), "invalid MessagePack",
+                std::nullopt},
+        BadCase{"GarbageAfterId", std::string("\x82\xa2id\x07\xc1", 6), "invalid MessagePack", 7},
+        BadCase{"HugeArrayClaim", "\xdd\xff\xff\xff\xff", "invalid MessagePack", std::nullopt},
+        BadCase{"HugeArrayClaimInProps",
+                MapOf({{S("id"), U(7)}, {S("props"), "\xdd\xff\xff\xff\xff"}}),
+                "invalid MessagePack", 7},
+        BadCase{"TooDeep", Render({{S("props"), MapOf({{S("x"), Deep(600)}})}}),
+                "invalid MessagePack", 7},
+        BadCase{"TrailingBytes", kPing7 + '\0', "trailing bytes after the request map", 7},
+        BadCase{"TwoMaps", kPing7 + kPing7, "trailing bytes after the request map", 7},
+        BadCase{"String", S("ping"), "request must be a map, got string", std::nullopt},
+        BadCase{"Array", Pack(std::vector<int>{1, 2}), "request must be a map, got array",
+                std::nullopt},
+        BadCase{"Integer", U(5), "request must be a map, got integer", std::nullopt},
+        BadCase{"Nil", kNil, "request must be a map, got nil", std::nullopt},
+        BadCase{"NonStringKey", MapOf({{U(1), S("x")}, {S("id"), U(9)}, {S("op"), S("ping")}}),
+                "map keys must be strings", 9},
+        BadCase{"DuplicateField",
+                MapOf({{S("id"), U(7)}, {S("op"), S("ping")}, {S("op"), S("stats")}}),
+                "duplicate field \"op\"", 7},
+        BadCase{"EmptyMap", "\x80", "missing field \"id\"", std::nullopt},
+        BadCase{"MissingId", MapOf({{S("op"), S("ping")}}), "missing field \"id\"", std::nullopt},
+        BadCase{"NegativeId", MapOf({{S("id"), I(-1)}, {S("op"), S("ping")}}),
+                Field("id", "a non-negative integer"), std::nullopt},
+        BadCase{"StringId", MapOf({{S("id"), S("7")}, {S("op"), S("ping")}}),
+                Field("id", "a non-negative integer"), std::nullopt},
+        BadCase{
+            "FloatId",
+            MapOf({{S("id"), std::string("\xcb\x40\x1c\0\0\0\0\0\0", 9)}, {S("op"), S("ping")}}),
+            Field("id", "a non-negative integer"), std::nullopt},
+        BadCase{"NilId", MapOf({{S("id"), kNil}, {S("op"), S("ping")}}),
+                Field("id", "a non-negative integer"), std::nullopt},
+        BadCase{"MissingOp", MapOf({{S("id"), U(7)}}), "missing field \"op\"", 7},
+        BadCase{"OpNotString", MapOf({{S("id"), U(7)}, {S("op"), U(1)}}), Field("op", "a string"),
+                7},
+        BadCase{"UnknownOp", MapOf({{S("id"), U(7)}, {S("op"), S("fly")}}), "unknown op \"fly\"",
+                7},
+        BadCase{"OpIsCaseSensitive", MapOf({{S("id"), U(7)}, {S("op"), S("Ping")}}),
+                "unknown op \"Ping\"", 7},
+        BadCase{"VersionTwo", MapOf({{S("v"), U(2)}, {S("id"), U(7)}, {S("op"), S("ping")}}),
+                "unsupported protocol version 2 (this server speaks 1)", 7},
+        BadCase{"VersionString", MapOf({{S("v"), S("1")}, {S("id"), U(7)}, {S("op"), S("ping")}}),
+                Field("v", "an unsigned integer"), 7},
+        BadCase{"ComponentNotString",
+                MapOf({{S("id"), U(7)}, {S("op"), S("render")}, {S("component"), U(5)}}),
+                Field("component", "a string"), 7},
+        BadCase{"PropsArray", Render({{S("props"), Pack(std::vector<int>{1})}}),
+                Field("props", "a map"), 7},
+        BadCase{"PropsString", Render({{S("props"), S("{}")}}), Field("props", "a map"), 7},
+        BadCase{"UrlNotString", Render({{S("url"), U(1)}}), Field("url", "a string"), 7},
+        BadCase{"TimeoutNegative", Render({{S("timeout_ms"), I(-5)}}),
+                Field("timeout_ms", "an unsigned integer"), 7},
+        BadCase{"TimeoutString", Render({{S("timeout_ms"), S("100")}}),
+                Field("timeout_ms", "an unsigned integer"), 7},
+        BadCase{"TimeoutTooBig", Render({{S("timeout_ms"), U(4294967296ull)}}),
+                Field("timeout_ms", "at most 4294967295"), 7},
+        BadCase{"TargetNotUint",
+                MapOf({{S("id"), U(7)}, {S("op"), S("cancel")}, {S("target"), S("6")}}),
+                Field("target", "an unsigned integer"), 7},
+        BadCase{"WrongTypeCheckedForOtherOps",
+                MapOf({{S("id"), U(7)}, {S("op"), S("ping")}, {S("url"), Pack(false)}}),
+                Field("url", "a string"), 7},
+        BadCase{"RenderWithoutComponent", MapOf({{S("id"), U(7)}, {S("op"), S("render")}}),
+                "missing field \"component\"", 7},
+        BadCase{"RenderWithNilComponent",
+                MapOf({{S("id"), U(7)}, {S("op"), S("render")}, {S("component"), kNil}}),
+                "missing field \"component\"", 7},
+        BadCase{"CancelWithoutTarget", MapOf({{S("id"), U(7)}, {S("op"), S("cancel")}}),
+                "missing field \"target\"", 7}),
+    [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+
+TEST(RequestTest, DeepButAllowedPropsDecode) {
+  const Request r = MustDecode(Render({{S("props"), MapOf({{S("x"), Deep(400)}})}}));
+  EXPECT_EQ(r.props_msgpack.size(), 1 + 2 + 400 + 1u);
+}
+
+TEST(RequestTest, UnknownOpIsNotEchoedWhole) {
+  DecodeFailure failure;
+  EXPECT_FALSE(
+      DecodeRequest(MapOf({{S("id"), U(7)}, {S("op"), S(std::string(1000, 'x'))}}), &failure));
+  EXPECT_EQ(failure.error.message, "unknown op \"" + std::string(64, 'x') + "\"");
+}
+
+// --- replies
+// --------------------------------------------------------------------------------------
+
+TEST(ReplyTest, RenderSuccessRoundTrips) {
+  Reply in;
+  in.id = 42;
+  in.html = "<div>Hi</div>";
+  in.head = "<title>x</title>";
+  in.status = 404;
+  in.console = {{"log", "a"}, {"warn", "b"}};
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_TRUE(out.ok());
+  EXPECT_EQ(out.id, 42u);
+  EXPECT_EQ(out.html, in.html);
+  EXPECT_EQ(out.head, in.head);
+  EXPECT_EQ(out.status, 404u);
+  ASSERT_EQ(out.console.size(), 2u);
+  EXPECT_EQ(out.console[1].level, "warn");
+  EXPECT_EQ(out.console[1].text, "b");
+}
+
+TEST(ReplyTest, PingReplyCarriesProtocolVersion) {
+  Reply in;
+  in.id = 1;
+  std::string frame;
+  EncodeReply(in, &frame);
+  EXPECT_NE(frame.find("\xa8protocol\x01"), std::string::npos);
+  EXPECT_EQ(frame.find("html"), std::string::npos);
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_TRUE(out.ok());
+  EXPECT_EQ(out.html, "");
+  EXPECT_EQ(out.status, 200u);
+}
+
+TEST(ReplyTest, StatsRoundTrip) {
+  Reply in;
+  in.id = 5;
+  in.stats = {{"workers", 4}, {"negative", -3}, {"big", INT64_MAX}, {"small", INT64_MIN}};
+  EXPECT_EQ(ReplyRoundTrip(in).stats, in.stats);
+}
+
+TEST(ReplyTest, HelloRoundTrip) {
+  Reply in;
+  in.id = 0;
+  in.worker_pid = 31337;
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_TRUE(out.ok());
+  EXPECT_EQ(out.id, 0u);
+  EXPECT_EQ(out.worker_pid, 31337u);
+}
+
+TEST(ReplyTest, ErrorsRoundTripWithAndWithoutStack) {
+  Reply in;
+  in.id = 8;
+  in.error = MakeError(ErrorCode::kJsError, "Error: boom", "Error: boom\n    at render (b.js:1:1)");
+  in.console = {{"error", "about to throw"}};
+  Reply out = ReplyRoundTrip(in);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->code, ErrorCode::kJsError);
+  EXPECT_EQ(out.error->message, "Error: boom");
+  EXPECT_EQ(out.error->stack, in.error->stack);
+  ASSERT_EQ(out.console.size(), 1u);
+  EXPECT_EQ(out.console[0].text, "about to throw");
+
+  in.error = MakeError(ErrorCode::kOverloaded, "queue full");
+  in.console.clear();
+  std::string frame;
+  EncodeReply(in, &frame);
+  EXPECT_EQ(frame.find("stack"), std::string::npos);
+  out = ReplyRoundTrip(in);
+  EXPECT_EQ(out.error->code, ErrorCode::kOverloaded);
+  EXPECT_EQ(out.error->stack, "");
+}
+
+TEST(ReplyTest, EveryErrorCodeRoundTrips) {
+  for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) {
+    Reply in;
+    in.id = static_cast<std::uint64_t>(c);
+    in.error = MakeError(static_cast<ErrorCode>(c), "m");
+    EXPECT_EQ(ReplyRoundTrip(in).error->code, static_cast<ErrorCode>(c));
+  }
+}
+
+TEST(ReplyTest, IdIsFirstInFixedUint64Form) {
+  Reply in;
+  in.id = 0x0102030405060708ull;
+  in.html = "x";
+  std::string frame;
+  EncodeReply(in, &frame);
+  const std::string p = Payload(frame);
+  const auto b0 = static_cast<unsigned char>(p[0]);
+  EXPECT_GE(b0, 0x81);  // fixmap
+  EXPECT_LE(b0, 0x8f);
+  EXPECT_EQ(p.substr(1, 4), "\xa2id\xcf");
+  EXPECT_EQ(p.substr(5, 8), "\x01\x02\x03\x04\x05\x06\x07\x08");
+  // Even id 0 keeps the 9-byte form.
+  in.id = 0;
+  frame.clear();
+  EncodeReply(in, &frame);
+  EXPECT_EQ(Payload(frame).substr(4, 9), std::string("\xcf\0\0\0\0\0\0\0\0", 9));
+}
+
+TEST(ReplyTest, PatchAndPeekReplyId) {
+  Reply in;
+  in.id = 3;
+  in.error = MakeError(ErrorCode::kTimeout, "late");
+  std::string frame;
+  EncodeReply(in, &frame);
+  std::string payload = Payload(frame);
+  const std::string before = payload;
+  EXPECT_EQ(PeekReplyId(payload), 3u);
+  ASSERT_TRUE(PatchReplyId(&payload, 0xFEDCBA9876543210ull));
+  EXPECT_EQ(payload.size(), before.size());
+  EXPECT_EQ(payload.substr(13), before.substr(13));
+  EXPECT_EQ(PeekReplyId(payload), 0xFEDCBA9876543210ull);
+  Result<Reply> decoded = DecodeReply(payload);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->id, 0xFEDCBA9876543210ull);
+  EXPECT_EQ(decoded->error->message, "late");
+}
+
+TEST(ReplyTest, PatchRefusesWhatEncodeReplyDidNotWrite) {
+  for (std::string p : {std::string(), std::string("\x81\xa2id\xcf\0\0\0", 8), kPing7,
+                        MapOf({{S("id"), U(7)}, {S("ok"), Pack(true)}}),
+                        MapOf({{S("ix"), Pack(std::uint64_t{1} << 40)}})}) {
+    const std::string before = p;
+    EXPECT_FALSE(PeekReplyId(p).has_value()) << Hex(p);
+    EXPECT_FALSE(PatchReplyId(&p, 1)) << Hex(p);
+    EXPECT_EQ(p, before);
+  }
+}
+
+TEST(ReplyTest, DecodeAcceptsCompactIdFromOtherEncoders) {
+  Result<Reply> r = DecodeReply(MapOf({{S("id"), U(7)}, {S("ok"), Pack(true)}, {S("x"), U(1)}}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->id, 7u);
+}
+
+TEST(ReplyTest, UnknownErrorCodeBecomesInternal) {
+  Result<Reply> r = DecodeReply(MapOf(
+      {{S("id"), U(7)},
+       {S("ok"), Pack(false)},
+       {S("error"), MapOf({{S("code"), S("teapot")}, {S("message"), S("short and stout")}})}}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(r->error->code, ErrorCode::kInternal);
+  EXPECT_EQ(r->error->message, "unknown error code \"teapot\": short and stout");
+}
+
+TEST(ReplyTest, MalformedRepliesAreRejected) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\xc1", "invalid MessagePack"},
+      {S("x"), "reply must be a map, got string"},
+      {MapOf({{S("ok"), Pack(true)}}), "reply is missing field \"id\""},
+      {MapOf({{S("id"), U(1)}}), "reply is missing field \"ok\""},
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(false)}}), "reply is missing field \"error\""},
+      {MapOf({{S("id"), I(-1)}, {S("ok"), Pack(true)}}),
+       "reply field \"id\" must be a non-negative integer"},
+      {MapOf({{S("id"), U(1)}, {S("ok"), U(1)}}), "reply field \"ok\" must be a boolean"},
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("html"), U(1)}}),
+       "reply field \"html\" must be a string"},
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("console"), Pack(std::vector<int>{1})}}),
+       "reply field \"console\" must be an array of [level, text] string pairs"},
+      {MapOf({{S("id"), U(1)},
+              {S("ok"), Pack(false)},
+              {S("error"), MapOf({{S("message"), S("m")}})}}),
+       "reply is missing field \"error.code\""},
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}}) + std::string(1, '\0'),
+       "trailing bytes after the reply map"},
+  };
+  for (const auto& [payload, message] : cases) {
+    Result<Reply> r = DecodeReply(payload);
+    ASSERT_FALSE(r.ok()) << Hex(payload);
+    EXPECT_EQ(r.error().code, ErrorCode::kBadRequest);
+    EXPECT_EQ(r.error().message, message);
+  }
+}
+
+TEST(ReplyTest, EncodersAppendWholeFrames) {
+  std::string out = "prefix";
+  Reply reply;
+  reply.id = 1;
+  EncodeReply(reply, &out);
+  Request request;
+  request.id = 2;
+  EncodeRequest(request, &out);
+  FrameDecoder decoder;
+  decoder.Feed(std::string_view(out).substr(6));
+  std::string payload;
+  ASSERT_EQ(decoder.Next(&payload), FrameDecoder::Status::kFrame);
+  EXPECT_EQ(DecodeReply(payload)->id, 1u);
+  ASSERT_EQ(decoder.Next(&payload), FrameDecoder::Status::kFrame);
+  EXPECT_EQ(MustDecode(payload).id, 2u);
+  EXPECT_EQ(decoder.Next(&payload), FrameDecoder::Status::kNeedMore);
+}
+
+// --- JSON
+// -----------------------------------------------------------------------------------------
+
+TEST(JsonToMsgpackTest, ConvertsAndKeepsKeyOrder) {
+  Result<std::string> bytes = JsonToMsgpack(R"({"name":"Ada"})");
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(*bytes,
+            "\x81\xa4name\xa3"
+            "Ada");
+  bytes = JsonToMsgpack(R"({"z":1,"a":[true,null,-2,"x",1.5]})");
+  ASSERT_TRUE(bytes.ok());
+  msgpack::object_handle h = msgpack::unpack(bytes->data(), bytes->size());
+  const msgpack::object& map = h.get();
+  ASSERT_EQ(map.type, msgpack::type::MAP);
+  EXPECT_EQ(map.via.map.ptr[0].key.as<std::string>(), "z");
+  const msgpack::object& arr = map.via.map.ptr[1].val;
+  ASSERT_EQ(arr.type, msgpack::type::ARRAY);
+  ASSERT_EQ(arr.via.array.size, 5u);
+  EXPECT_EQ(arr.via.array.ptr[0].type, msgpack::type::BOOLEAN);
+  EXPECT_EQ(arr.via.array.ptr[1].type, msgpack::type::NIL);
+  EXPECT_EQ(arr.via.array.ptr[2].as<int>(), -2);
+  EXPECT_EQ(arr.via.array.ptr[3].as<std::string>(), "x");
+  EXPECT_DOUBLE_EQ(arr.via.array.ptr[4].as<double>(), 1.5);
+}
+
+TEST(JsonToMsgpackTest, RejectsInvalidJson) {
+  for (std::string_view bad : {"", "{", "{'a':1}", "[1,]", "{} {}"}) {
+    Result<std::string> r = JsonToMsgpack(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kBadRequest);
+    EXPECT_EQ(r.error().message.rfind("invalid JSON: ", 0), 0u) << r.error().message;
+    EXPECT_EQ(r.error().message.find("[json.exception"), std::string::npos);
+  }
+}
+
+// --- the test vectors of docs/protocol.md
+// ----------------------------------------------------------
+
+struct Vector {
+  std::string name;
+  std::string frame;  // what our encoder writes
+  std::string hex;    // what the document publishes
+};
+
+std::vector<Vector> Vectors() {
+  std::vector<Vector> v;
+  std::string frame;
+  Request ping;
+  ping.id = 1;
+  ping.op = Op::kPing;
+  EncodeRequest(ping, &frame);
+  v.push_back({"ping request", frame,
+               "00 00 00 10 83 a2 69 64 01 a1 76 01 a2 6f 70 a4\n"
+               "70 69 6e 67"});
+  Request render;
+  render.id = 2;
+  render.op = Op::kRender;
+  render.component = "Greeting";
+  render.props_msgpack = JsonToMsgpack(R"({"name":"Ada"})").value();
+  frame.clear();
+  EncodeRequest(render, &frame);
+  v.push_back({"render request", frame,
+               "00 00 00 35 85 a2 69 64 02 a1 76 01 a2 6f 70 a6\n"
+               "72 65 6e 64 65 72 a9 63 6f 6d 70 6f 6e 65 6e 74\n"
+               "a8 47 72 65 65 74 69 6e 67 a5 70 72 6f 70 73 81\n"
+               "a4 6e 61 6d 65 a3 41 64 61"});
+  Reply pong;
+  pong.id = 1;
+  frame.clear();
+  EncodeReply(pong, &frame);
+  v.push_back({"ping reply", frame,
+               "00 00 00 1b 83 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "01 a2 6f 6b c3 a8 70 72 6f 74 6f 63 6f 6c 01"});
+  Reply rendered;
+  rendered.id = 2;
+  rendered.html = "<p>Hello, Ada</p>";
+  rendered.console = {{"log", "hi"}};
+  frame.clear();
+  EncodeReply(rendered, &frame);
+  v.push_back({"render reply", frame,
+               "00 00 00 48 86 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "02 a2 6f 6b c3 a4 68 74 6d 6c b1 3c 70 3e 48 65\n"
+               "6c 6c 6f 2c 20 41 64 61 3c 2f 70 3e a4 68 65 61\n"
+               "64 a0 a6 73 74 61 74 75 73 cc c8 a7 63 6f 6e 73\n"
+               "6f 6c 65 91 92 a3 6c 6f 67 a2 68 69"});
+  Reply failed;
+  failed.id = 2;
+  failed.error = MakeError(ErrorCode::kNotFound, "unknown component \"Nope\"");
+  frame.clear();
+  EncodeReply(failed, &frame);
+  v.push_back({"error reply", frame,
+               "00 00 00 48 83 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "02 a2 6f 6b c2 a5 65 72 72 6f 72 82 a4 63 6f 64\n"
+               "65 a9 6e 6f 74 5f 66 6f 75 6e 64 a7 6d 65 73 73\n"
+               "61 67 65 b8 75 6e 6b 6e 6f 77 6e 20 63 6f 6d 70\n"
+               "6f 6e 65 6e 74 20 22 4e 6f 70 65 22"});
+  return v;
+}
+
+TEST(ProtocolDocTest, EncoderMatchesPublishedVectors) {
+  for (const Vector& v : Vectors()) EXPECT_EQ(Hex(v.frame), v.hex) << v.name;
+}
+
+TEST(ProtocolDocTest, DocumentShowsEveryVector) {
+  std::ifstream file(std::string(SSRD_SOURCE_DIR) + "/docs/protocol.md");
+  ASSERT_TRUE(file) << "docs/protocol.md not found";
+  std::stringstream text;
+  text << file.rdbuf();
+  for (const Vector& v : Vectors()) {
+    EXPECT_NE(text.str().find(v.hex), std::string::npos) << v.name << " not in docs/protocol.md";
+  }
+}
+
+TEST(ProtocolDocTest, VectorsDecode) {
+  const std::vector<Vector> v = Vectors();
+  EXPECT_EQ(MustDecode(Payload(v[0].frame)).op, Op::kPing);
+  const Request render = MustDecode(Payload(v[1].frame));
+  EXPECT_EQ(render.component, "Greeting");
+  EXPECT_EQ(render.props_msgpack,
+            "\x81\xa4name\xa3"
+            "Ada");
+  EXPECT_EQ(DecodeReply(Payload(v[3].frame))->html, "<p>Hello, Ada</p>");
+  EXPECT_EQ(DecodeReply(Payload(v[4].frame))->error->code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ssrd::ipc
