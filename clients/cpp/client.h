@@ -1,0 +1,97 @@
+// The blocking C++ client of the ssrd socket protocol (docs/protocol.md).
+//
+// One Client holds one Unix-socket connection to the daemon and multiplexes every call over it:
+// each request gets a fresh id, is written as one whole frame under a write lock, and a reader
+// thread hands each reply to the caller waiting on that id. Replies may arrive in any order.
+//
+// Threads: every method may be called from any number of threads at once; each call blocks only
+// its own caller. Destroying the Client while another thread is inside a call is a bug.
+//
+// Failures are values, never exceptions:
+//   - an error the daemon reports comes back as that ipc::Error (code, message, JS stack);
+//   - no reply within the call's timeout: kTimeout "no reply within N ms"; the client also sends
+//     a best-effort cancel for that id, and the late reply, if any, is discarded;
+//   - the connection drops: every call in flight fails with kUnavailable; the next call
+//     connects again (once; if that fails, it returns kUnavailable);
+//   - a request larger than ClientOptions::max_frame_bytes: kTooLarge, nothing is sent.
+//
+// fork(): a child must not share its parent's connection (replies would go to whichever process
+// reads first). The Client notices that getpid() changed and the child's first call opens its
+// own connection; the parent's socket is only close()d in the child, never shut down, so the
+// parent keeps working. The parent's reader thread does not exist in the child, so the child
+// leaks (on purpose) the small state it inherited. Calls made in the child while another parent
+// thread was mid-call at fork time are safe: the child starts from fresh locks.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ipc/error.h"
+#include "ipc/frame.h"
+#include "ipc/message.h"
+
+namespace ssrd::client {
+
+struct ClientOptions {
+  // Bound on establishing the connection (the daemon's accept backlog may be full).
+  std::chrono::milliseconds connect_timeout{5000};
+  // Used by calls that give no timeout of their own (Ping, Stats, Render without one).
+  std::chrono::milliseconds request_timeout{30000};
+  // Largest frame sent or accepted; a reply over it drops the connection.
+  std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;
+};
+
+struct RenderOptions {
+  std::string url;  // passed to the bundle's render as `url`; empty = none
+  // 0 = ClientOptions::request_timeout, and the daemon applies its own default deadline.
+  // Otherwise the daemon is told this deadline too, so it stops the work when the caller gives up.
+  std::chrono::milliseconds timeout{0};
+};
+
+struct RenderResult {
+  std::string html;
+  std::string head;
+  std::uint32_t status = 200;
+  std::vector<ipc::ConsoleLine> console;
+};
+
+// $XDG_RUNTIME_DIR/ssrd.sock when that variable is set, else /tmp/ssrd-<uid>.sock (as ssrd).
+std::string DefaultSocketPath();
+
+class Client {
+ public:
+  // Connects at once, so that a wrong path fails here (kUnavailable naming the path and errno).
+  static ipc::Result<std::unique_ptr<Client>> Connect(std::string socket_path,
+                                                      ClientOptions options = {});
+  ~Client();  // shuts the socket down and joins the reader thread
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // props_json: a JSON value (normally an object); empty means {}. Invalid JSON: kBadRequest.
+  ipc::Result<RenderResult> Render(std::string_view component, std::string_view props_json,
+                                   RenderOptions options = {});
+  // props_msgpack: the MessagePack bytes of the props value; empty means {}.
+  ipc::Result<RenderResult> RenderMsgpack(std::string_view component,
+                                          std::string_view props_msgpack,
+                                          RenderOptions options = {});
+  // Answered by the daemon itself, without a worker.
+  ipc::Result<void> Ping();
+  // The daemon's counters by name.
+  ipc::Result<std::map<std::string, std::int64_t>> Stats();
+
+  const std::string& socket_path() const;
+
+ private:
+  class Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ssrd::client

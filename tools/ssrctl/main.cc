@@ -1,0 +1,106 @@
+// ssrctl: talks to a running ssrd over its socket. One subcommand per protocol operation:
+//   ssrctl render COMPONENT [--props JSON] [--url U]   the HTML on stdout, console lines on stderr
+//   ssrctl ping                                        "pong (protocol 1) in N µs"
+//   ssrctl stats                                       the daemon's counters, one per line
+// Every failure prints "ssrctl: error: <code>: <message>" on stderr (then the JS stack, for
+// js_error) and exits 1.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "clients/cpp/client.h"
+
+namespace {
+
+using ssrd::client::Client;
+using ssrd::client::ClientOptions;
+
+int Fail(const ssrd::ipc::Error& error) {
+  std::cerr << "ssrctl: error: " << error.ToString() << "\n";
+  if (error.code == ssrd::ipc::ErrorCode::kJsError && !error.stack.empty()) {
+    std::cerr << error.stack << (error.stack.back() == '\n' ? "" : "\n");
+  }
+  return 1;
+}
+
+int Render(Client& client, const std::string& component, const std::string& props,
+           const std::string& url, int timeout_ms) {
+  ssrd::client::RenderOptions options;
+  options.url = url;
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  auto result = client.Render(component, props, options);
+  if (!result) return Fail(result.error());
+  for (const auto& line : result->console) {
+    std::cerr << "console." << line.level << ": " << line.text << "\n";
+  }
+  if (result->status != 200) std::cerr << "status: " << result->status << "\n";
+  std::cout << result->html;
+  if (result->html.empty() || result->html.back() != '\n') std::cout << "\n";
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
+int Ping(Client& client) {
+  const auto start = std::chrono::steady_clock::now();
+  auto result = client.Ping();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  if (!result) return Fail(result.error());
+  std::cout << "pong (protocol " << ssrd::ipc::kProtocolVersion << ") in "
+            << std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count() << " µs\n";
+  return 0;
+}
+
+int Stats(Client& client) {
+  auto result = client.Stats();
+  if (!result) return Fail(result.error());
+  std::size_t width = 0;
+  for (const auto& [name, value] : *result) width = std::max(width, name.size());
+  for (const auto& [name, value] : *result) {
+    std::cout << name << std::string(width - name.size() + 2, ' ') << value << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ssrctl: command-line client of the ssrd rendering daemon"};
+  app.require_subcommand(1);
+  app.fallthrough();  // --socket/--timeout-ms may also follow the subcommand
+
+  std::string socket_path = ssrd::client::DefaultSocketPath();
+  int timeout_ms = 0;
+  app.add_option("--socket", socket_path, "Unix socket of the daemon")->capture_default_str();
+  app.add_option("--timeout-ms", timeout_ms,
+                 "give up after this many milliseconds (0: 30 s, and the daemon's own deadline)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  std::string component, props, url;
+  auto* render = app.add_subcommand("render", "render a component and print its HTML");
+  render->add_option("component", component, "component name passed to the bundle")->required();
+  render->add_option("--props", props, "props as JSON (default {})");
+  render->add_option("--url", url, "request URL passed to the bundle");
+  auto* ping = app.add_subcommand("ping", "check that the daemon answers");
+  auto* stats = app.add_subcommand("stats", "print the daemon's counters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  ClientOptions options;
+  if (timeout_ms > 0) options.request_timeout = std::chrono::milliseconds(timeout_ms);
+  auto client = Client::Connect(socket_path, options);
+  if (!client) return Fail(client.error());
+
+  if (render->parsed()) return Render(**client, component, props, url, timeout_ms);
+  if (ping->parsed()) return Ping(**client);
+  if (stats->parsed()) return Stats(**client);
+  return 1;
+}
