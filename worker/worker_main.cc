@@ -32,7 +32,8 @@ bool WriteHello(int fd, const ipc::Reply& hello) {
   std::string frame;
   ipc::EncodeReply(hello, &frame);
   ipc::Result<void> written = ipc::WriteAll(fd, frame);
-  if (!written.ok()) spdlog::error("cannot write hello: {}", written.error().message);
+  // Only fails when the supervisor is already gone: nobody is left to tell, so keep stderr quiet.
+  if (!written.ok()) spdlog::debug("cannot write hello: {}", written.error().message);
   return written.ok();
 }
 
@@ -63,7 +64,9 @@ int WorkerMain(int argc, char** argv) {
 
   ipc::Reply hello;  // id 0
   if (!engine.ok()) {
-    spdlog::error("cannot load bundle: {}", engine.error().ToString());
+    // The hello carries the reason to the supervisor, which reports it once for the whole pool;
+    // logging it here too would print one copy per worker.
+    spdlog::debug("cannot load bundle: {}", engine.error().ToString());
     hello.error = engine.error();
     WriteHello(options->channel_fd, hello);
     return kExitFatal;

@@ -1,0 +1,304 @@
+#include "pool/socket_server.h"
+
+#include <spdlog/spdlog.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <unordered_map>
+#include <utility>
+
+#include "ipc/connection.h"
+#include "ipc/message.h"
+#include "pool/dispatcher.h"
+
+namespace ssrd::pool {
+
+struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
+  struct Conn {
+    ipc::Connection* connection = nullptr;
+    std::unordered_map<std::uint64_t, Pool::JobId> pending;  // client id -> job, until replied
+  };
+
+  uv_loop_t* loop = nullptr;
+  Pool* pool = nullptr;  // null after Close()
+  std::size_t max_frame_bytes = 0;
+  std::string path;
+  uv_pipe_t* listener = nullptr;  // null after Close()
+  std::uint64_t next_serial = 1;
+  std::unordered_map<std::uint64_t, Conn> conns;  // by connection serial
+
+  void OnConnection(int status) noexcept;
+  void OnFrame(std::uint64_t serial, ipc::Connection& c, std::string&& payload) noexcept;
+  void OnTooLarge(std::uint64_t serial, ipc::Connection& c, std::uint32_t announced) noexcept;
+  void OnClosed(std::uint64_t serial) noexcept;
+  void HandleCancel(std::uint64_t serial, Conn& conn, const ipc::Request& request) noexcept;
+  void HandleRender(std::uint64_t serial, Conn& conn, ipc::Request&& request) noexcept;
+  void Close() noexcept;
+};
+
+namespace {
+
+std::string Tag(std::uint64_t serial, std::uint64_t id) {
+  return "[c" + std::to_string(serial) + " r" + std::to_string(id) + "]";
+}
+
+void CloseAndDelete(uv_pipe_t* pipe) {
+  pipe->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(pipe),
+           [](uv_handle_t* h) noexcept { delete reinterpret_cast<uv_pipe_t*>(h); });
+}
+
+std::string EncodeOkPayload(const ipc::Reply& reply) {
+  std::string framed;
+  ipc::EncodeReply(reply, &framed);
+  return framed.substr(ipc::kFrameHeaderBytes);
+}
+
+// Tells a live server from a stale socket file: only a refused connect means nobody listens.
+ipc::Result<void> ClearStaleSocket(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return {};  // nothing there (or the bind will say why)
+  if (!S_ISSOCK(st.st_mode)) {
+    return ipc::MakeError(
+        ipc::ErrorCode::kUnavailable,
+        "cannot listen on " + path + ": a file that is not a socket is in the way");
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  int err = errno;
+  close(fd);
+  if (rc == 0 || err == EAGAIN) {
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                          "socket " + path + " is already in use by another ssrd");
+  }
+  if (err == ECONNREFUSED) {
+    spdlog::info("replacing stale socket file {}", path);
+    if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                            "cannot remove stale socket " + path + ": " + strerror(errno));
+    }
+  }
+  return {};  // other errors (e.g. EACCES) are left for bind to report
+}
+
+}  // namespace
+
+ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
+                                                                const std::string& path, Pool& pool,
+                                                                std::size_t max_frame_bytes) {
+  auto fail = [&](const std::string& why) {
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable, "cannot listen on " + path + ": " + why);
+  };
+  if (path.empty()) return fail("empty path");
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return fail("path longer than " + std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+                " bytes");
+  }
+  if (auto r = ClearStaleSocket(path); !r.ok()) return r.error();
+
+  auto state = std::make_shared<State>();
+  state->loop = loop;
+  state->pool = &pool;
+  state->max_frame_bytes = max_frame_bytes;
+  state->path = path;
+
+  auto* listener = new uv_pipe_t;
+  uv_pipe_init(loop, listener, 0);
+  if (int rc = uv_pipe_bind(listener, path.c_str()); rc != 0) {
+    CloseAndDelete(listener);
+    // libuv reports ENOENT from bind() as EACCES (for parity with Windows): ask the directory.
+    std::string dir = path.substr(0, path.find_last_of('/') + 1);
+    struct stat st;
+    if (rc == UV_EACCES && !dir.empty() && stat(dir.c_str(), &st) != 0 && errno == ENOENT) {
+      rc = UV_ENOENT;
+    }
+    return fail(uv_strerror(rc));
+  }
+  listener->data = state.get();
+  int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
+                     [](uv_stream_t* server, int status) noexcept {
+                       if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
+                     });
+  if (rc != 0) {
+    CloseAndDelete(listener);
+    unlink(path.c_str());
+    return fail(uv_strerror(rc));
+  }
+  state->listener = listener;
+  spdlog::debug("listening on {}", path);  // ssrd's ready line says it
+  return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
+}
+
+SocketServer::SocketServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+SocketServer::~SocketServer() { Close(); }
+
+void SocketServer::Close() { state_->Close(); }
+
+const std::string& SocketServer::path() const { return state_->path; }
+
+std::size_t SocketServer::connection_count() const { return state_->conns.size(); }
+
+void SocketServer::State::Close() noexcept {
+  if (listener == nullptr) return;
+  CloseAndDelete(listener);
+  listener = nullptr;
+  unlink(path.c_str());
+  pool = nullptr;
+  for (auto& [serial, conn] : conns) conn.connection->Close();
+  spdlog::debug("stopped listening on {}", path);
+}
+
+void SocketServer::State::OnConnection(int status) noexcept {
+  if (status < 0) {
+    spdlog::warn("accept on {} failed: {}", path, uv_strerror(status));
+    return;
+  }
+  auto* pipe = new uv_pipe_t;
+  uv_pipe_init(loop, pipe, 0);
+  if (int rc =
+          uv_accept(reinterpret_cast<uv_stream_t*>(listener), reinterpret_cast<uv_stream_t*>(pipe));
+      rc != 0) {
+    spdlog::warn("accept on {} failed: {}", path, uv_strerror(rc));
+    CloseAndDelete(pipe);
+    return;
+  }
+  std::uint64_t serial = next_serial++;
+  // The connection keeps the state alive until it has closed, even past the server object.
+  auto self = shared_from_this();
+  ipc::Connection::Callbacks cb;
+  cb.on_frame = [self, serial](ipc::Connection& c, std::string&& payload) {
+    self->OnFrame(serial, c, std::move(payload));
+  };
+  cb.on_too_large = [self, serial](ipc::Connection& c, std::uint32_t announced) {
+    self->OnTooLarge(serial, c, announced);
+  };
+  cb.on_closed = [self, serial](ipc::Connection&) { self->OnClosed(serial); };
+  ipc::Connection* connection = ipc::Connection::Adopt(pipe, max_frame_bytes, std::move(cb));
+  conns[serial].connection = connection;
+  spdlog::debug("[c{}] connected", serial);
+}
+
+void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
+                                  std::string&& payload) noexcept {
+  auto it = conns.find(serial);
+  if (it == conns.end() || pool == nullptr) return;
+  Conn& conn = it->second;
+  ipc::DecodeFailure failure;
+  auto request = ipc::DecodeRequest(payload, &failure);
+  if (!request) {
+    std::uint64_t id = failure.id.value_or(0);
+    spdlog::warn("{} bad request: {}; closing the connection", Tag(serial, id),
+                 failure.error.message);
+    c.Write(EncodeErrorPayload(id, ipc::ErrorCode::kBadRequest, failure.error.message));
+    c.Close(/*graceful=*/true);
+    return;
+  }
+  switch (request->op) {
+    case ipc::Op::kPing: {
+      ipc::Reply reply;
+      reply.id = request->id;
+      c.Write(EncodeOkPayload(reply));
+      spdlog::debug("{} ping", Tag(serial, request->id));
+      return;
+    }
+    case ipc::Op::kStats: {
+      Stats s = pool->stats();
+      ipc::Reply reply;
+      reply.id = request->id;
+      reply.stats = {{"workers", s.workers},
+                     {"queued", s.queued},
+                     {"in_flight", s.in_flight},
+                     {"served", s.served},
+                     {"errors", s.errors},
+                     {"crashes", s.crashes},
+                     {"connections", static_cast<std::int64_t>(conns.size())}};
+      c.Write(EncodeOkPayload(reply));
+      spdlog::debug("{} stats", Tag(serial, request->id));
+      return;
+    }
+    case ipc::Op::kCancel:
+      HandleCancel(serial, conn, *request);
+      return;
+    case ipc::Op::kRender:
+      HandleRender(serial, conn, std::move(*request));
+      return;
+  }
+}
+
+void SocketServer::State::HandleRender(std::uint64_t serial, Conn& conn,
+                                       ipc::Request&& request) noexcept {
+  std::uint64_t id = request.id;
+  if (conn.pending.count(id) != 0) {
+    spdlog::warn("{} id already in flight on this connection", Tag(serial, id));
+    conn.connection->Write(EncodeErrorPayload(
+        id, ipc::ErrorCode::kBadRequest,
+        "request id " + std::to_string(id) + " is already in flight on this connection"));
+    return;
+  }
+  std::weak_ptr<State> weak = weak_from_this();
+  // Only the serial is captured: the connection may be gone when the reply arrives.
+  auto on_reply = [weak, serial, id](std::string&& reply) {
+    auto st = weak.lock();
+    if (!st) return;
+    auto found = st->conns.find(serial);
+    if (found == st->conns.end()) {
+      spdlog::debug("{} reply dropped: the connection has closed", Tag(serial, id));
+      return;
+    }
+    found->second.pending.erase(id);
+    found->second.connection->Write(reply);
+  };
+  Pool::JobId job = pool->Submit(std::move(request), std::move(on_reply), Tag(serial, id));
+  conn.pending[id] = job;  // Submit never replies synchronously
+}
+
+void SocketServer::State::HandleCancel(std::uint64_t serial, Conn& conn,
+                                       const ipc::Request& request) noexcept {
+  std::uint64_t target = request.target_id;
+  auto it = conn.pending.find(target);
+  // CancelQueued answers the target (and erases it from pending) before it returns.
+  if (it != conn.pending.end() && pool->CancelQueued(it->second)) {
+    spdlog::debug("{} cancelled request {}", Tag(serial, request.id), target);
+    ipc::Reply reply;
+    reply.id = request.id;
+    conn.connection->Write(EncodeOkPayload(reply));
+    return;
+  }
+  spdlog::debug("{} cancel: request {} is not queued", Tag(serial, request.id), target);
+  conn.connection->Write(
+      EncodeErrorPayload(request.id, ipc::ErrorCode::kNotFound,
+                         "request " + std::to_string(target) + " is not queued"));
+}
+
+void SocketServer::State::OnTooLarge(std::uint64_t serial, ipc::Connection& c,
+                                     std::uint32_t announced) noexcept {
+  spdlog::warn("[c{}] frame of {} bytes exceeds the limit of {} bytes; closing the connection",
+               serial, announced, max_frame_bytes);
+  c.Write(EncodeErrorPayload(0, ipc::ErrorCode::kTooLarge,
+                             "frame of " + std::to_string(announced) +
+                                 " bytes exceeds the limit of " + std::to_string(max_frame_bytes) +
+                                 " bytes"));
+  c.Close(/*graceful=*/true);
+}
+
+void SocketServer::State::OnClosed(std::uint64_t serial) noexcept {
+  auto it = conns.find(serial);
+  if (it == conns.end()) return;
+  auto pending = std::move(it->second.pending);
+  conns.erase(it);  // from here on, replies for this serial are dropped
+  spdlog::debug("[c{}] closed with {} request(s) in flight", serial, pending.size());
+  if (pool == nullptr) return;
+  // Nobody will read them: queued requests are withdrawn rather than rendered.
+  for (auto& [id, job] : pending) pool->CancelQueued(job);
+}
+
+}  // namespace ssrd::pool

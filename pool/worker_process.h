@@ -1,0 +1,109 @@
+// One worker process: fork+exec of the ssrd-worker binary with a socketpair channel on fd 3.
+//
+// Lifecycle: kStarting (spawned, waiting for the hello frame) -> kReady <-> kBusy -> kExited.
+// The first frame from the worker must be its hello (id 0): ok -> on_ready; an error hello (e.g.
+// bundle_error, after which the worker exits with code 2) -> on_start_error. Any other first frame,
+// a frame while no request is in flight, or an oversized frame is a protocol violation: the worker
+// is killed with SIGKILL (its exit then answers whatever it was rendering).
+//
+// The worker counts as gone only when BOTH its process has exited (libuv's exit_cb; libuv reaps
+// exactly its own pids) and its channel has reached end of file, so a reply written just before
+// exiting is always delivered first. on_exit then runs exactly once; afterwards the owner may
+// delete the WorkerProcess. Deleting a WorkerProcess whose process is still running kills it with
+// SIGKILL and reaps it (a misuse path: owners wait for on_exit).
+//
+// Handles: the uv_process_t is heap-allocated and freed in its close_cb; the channel is an
+// ipc::Connection that deletes itself. Loop thread only; callbacks must not throw.
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "ipc/connection.h"
+#include "ipc/error.h"
+
+namespace ssrd::pool {
+
+struct WorkerSpawnOptions {
+  std::string executable;
+  std::string bundle_path;
+  std::size_t heap_limit_mb = 512;
+  std::size_t max_frame_bytes = 0;
+  std::string node_env;
+};
+
+struct WorkerExit {
+  std::int64_t exit_status = 0;  // valid when term_signal == 0
+  int term_signal = 0;
+  std::string Describe() const;  // "exited with code 2", "was killed by signal 9 (Killed)"
+};
+
+class WorkerProcess {
+ public:
+  enum class State { kStarting, kReady, kBusy, kExited };
+
+  struct Callbacks {
+    std::function<void(WorkerProcess&)> on_ready;
+    std::function<void(WorkerProcess&, ipc::Error)> on_start_error;
+    // One reply payload (not frame) exactly as the worker encoded it.
+    std::function<void(WorkerProcess&, std::string&& payload)> on_reply;
+    std::function<void(WorkerProcess&, const WorkerExit&)> on_exit;
+  };
+
+  // Spawns the process. On failure nothing is left running and the error names the executable.
+  static ipc::Result<std::unique_ptr<WorkerProcess>> Spawn(uv_loop_t* loop,
+                                                           const WorkerSpawnOptions& options,
+                                                           Callbacks callbacks);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  // Writes one already-framed request and marks the worker busy. Only in kReady. The next frame
+  // from the worker is that request's reply: the worker is back in kReady before on_reply runs.
+  void SendFramed(std::string framed);
+  // Closes the channel after queued writes flush; the worker exits on end of file.
+  void CloseChannel();
+  // Sends a signal if the process is still running.
+  void Kill(int signum);
+
+  State state() const { return state_; }
+  pid_t pid() const { return pid_; }
+  bool process_running() const { return process_ != nullptr; }
+  bool request_in_flight() const { return request_in_flight_; }
+  bool was_ready() const { return was_ready_; }  // it sent an ok hello at some point
+
+ private:
+  WorkerProcess(uv_loop_t* loop, Callbacks callbacks);
+  void OnFrame(std::string&& payload) noexcept;
+  void OnChannelClosed() noexcept;
+  void OnProcessExit(std::int64_t exit_status, int term_signal) noexcept;
+  void MaybeFinish() noexcept;
+  static void ExitCb(uv_process_t* process, std::int64_t exit_status, int term_signal) noexcept;
+
+  uv_loop_t* loop_;
+  Callbacks callbacks_;
+  uv_process_t* process_ = nullptr;     // null once exited (the handle is then closing)
+  ipc::Connection* channel_ = nullptr;  // null once closed
+  pid_t pid_ = 0;
+  State state_ = State::kStarting;
+  // Cleared by the destructor: the channel's callbacks may outlive this object.
+  std::shared_ptr<WorkerProcess*> self_cell_;
+  bool hello_seen_ = false;
+  bool channel_close_requested_ = false;
+  bool request_in_flight_ = false;
+  bool was_ready_ = false;
+  bool process_exited_ = false;
+  bool channel_closed_ = false;
+  bool finished_ = false;
+  WorkerExit exit_;
+};
+
+const char* WorkerStateName(WorkerProcess::State state);
+
+}  // namespace ssrd::pool

@@ -1,0 +1,1 @@
+export function render({component, props}) { return "<p>" + component + ":" + JSON.stringify(props) + "</p>"; }

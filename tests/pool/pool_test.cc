@@ -1,0 +1,216 @@
+#include "pool/pool.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+#include "ipc/message.h"
+#include "loop_fixture.h"
+
+namespace ssrd::pool::testing {
+namespace {
+
+using ipc::ErrorCode;
+
+ipc::Reply Decode(const std::string& payload) {
+  auto reply = ipc::DecodeReply(payload);
+  EXPECT_TRUE(reply.ok()) << reply.error().ToString();
+  return reply.ok() ? reply.value() : ipc::Reply{};
+}
+
+using PoolTest = LoopTest;
+
+TEST_P(PoolTest, EveryReplyMatchesItsOwnRequest) {
+  StartPool("echo.mjs", 2);
+  constexpr int kRequests = 200;
+  std::map<std::uint64_t, ipc::Reply> replies;
+  for (int i = 0; i < kRequests; ++i) {
+    // Client ids deliberately unlike the pool's job ids, so a missed id patch shows.
+    std::uint64_t id = 1000000 + 7 * i;
+    std::string props =
+        R"({"a":)" + std::to_string(i) + R"(,"b":"s)" + std::to_string(i * i) + R"("})";
+    pool_->Submit(Render(id, "Echo", props), [&replies, id](std::string&& payload) {
+      EXPECT_EQ(replies.count(id), 0u) << "two replies for " << id;
+      replies[id] = Decode(payload);
+    });
+  }
+  EXPECT_EQ(pool_->stats().queued + pool_->stats().in_flight, kRequests);
+  ASSERT_TRUE(RunUntil([&] { return replies.size() == kRequests; }));
+  for (int i = 0; i < kRequests; ++i) {
+    std::uint64_t id = 1000000 + 7 * i;
+    const ipc::Reply& r = replies[id];
+    EXPECT_EQ(r.id, id);
+    ASSERT_TRUE(r.ok()) << r.error->ToString();
+    EXPECT_EQ(r.html, "<p>Echo:{\"a\":" + std::to_string(i) + ",\"b\":\"s" + std::to_string(i * i) +
+                          "\"}</p>");
+  }
+  Stats s = pool_->stats();
+  EXPECT_EQ(s.served, kRequests);
+  EXPECT_EQ(s.errors, 0);
+  EXPECT_EQ(s.workers, 2);
+  EXPECT_EQ(s.crashes, 0);
+}
+
+TEST_P(PoolTest, KilledWorkerFailsItsRequestAndThePoolKeepsServing) {
+  StartPool("spin.mjs", 1);
+  auto pids = pool_->worker_pids();
+  ASSERT_EQ(pids.size(), 1u);
+  std::optional<ipc::Reply> crashed;
+  pool_->Submit(Render(41, "Spin", R"({"ms":5000})"),
+                [&](std::string&& p) { crashed = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 1; }));
+  // Let the worker pick the request up, then kill it mid-render.
+  RunUntil([] { return false; }, 200);
+  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  ASSERT_TRUE(RunUntil([&] { return crashed.has_value(); }));
+  EXPECT_EQ(crashed->id, 41u);
+  ASSERT_FALSE(crashed->ok());
+  EXPECT_EQ(crashed->error->code, ErrorCode::kWorkerCrashed);
+  EXPECT_NE(crashed->error->message.find("signal 9"), std::string::npos) << crashed->error->message;
+
+  std::optional<ipc::Reply> after;
+  pool_->Submit(Render(42, "Echo", R"({"x":1})"), [&](std::string&& p) { after = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return after.has_value(); }));
+  ASSERT_TRUE(after->ok()) << after->error->ToString();
+  EXPECT_EQ(after->html, "<p>Echo:{\"x\":1}</p>");
+  auto new_pids = pool_->worker_pids();
+  ASSERT_EQ(new_pids.size(), 1u);
+  EXPECT_NE(new_pids[0], pids[0]);
+  EXPECT_EQ(pool_->stats().crashes, 1);
+}
+
+TEST_P(PoolTest, CancelRemovesAQueuedRequestOnly) {
+  StartPool("spin.mjs", 1);
+  std::optional<ipc::Reply> running, queued;
+  auto running_job = pool_->Submit(Render(1, "Spin", R"({"ms":300})"),
+                                   [&](std::string&& p) { running = Decode(p); });
+  auto queued_job =
+      pool_->Submit(Render(2, "Echo", R"({})"), [&](std::string&& p) { queued = Decode(p); });
+  EXPECT_EQ(pool_->stats().queued, 1);
+  EXPECT_TRUE(pool_->CancelQueued(queued_job));
+  ASSERT_TRUE(queued.has_value()) << "CancelQueued answers before it returns";
+  EXPECT_EQ(queued->id, 2u);
+  ASSERT_FALSE(queued->ok());
+  EXPECT_EQ(queued->error->code, ErrorCode::kCancelled);
+  EXPECT_FALSE(pool_->CancelQueued(queued_job)) << "already answered";
+  EXPECT_FALSE(pool_->CancelQueued(running_job)) << "a running request is not cancelled";
+  ASSERT_TRUE(RunUntil([&] { return running.has_value(); }));
+  EXPECT_TRUE(running->ok());
+  EXPECT_EQ(pool_->stats().queued, 0);
+}
+
+TEST_P(PoolTest, StopAnswersQueuedRequestsWithShuttingDown) {
+  StartPool("spin.mjs", 1);
+  std::map<std::uint64_t, ipc::Reply> replies;
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    pool_->Submit(Render(id, "Spin", R"({"ms":200})"),
+                  [&replies, id](std::string&& p) { replies[id] = Decode(p); });
+  }
+  StopPool();
+  ASSERT_EQ(replies.size(), 3u);
+  for (auto& [id, reply] : replies) {
+    ASSERT_FALSE(reply.ok()) << id;
+    EXPECT_EQ(reply.error->code, ErrorCode::kShuttingDown) << id;
+  }
+}
+
+TEST_P(PoolTest, BundleErrorFailsStartWithTheWorkersMessage) {
+  auto pool = Pool::Create(&loop_, Options("syntax_error.mjs", 2));
+  ASSERT_TRUE(pool.ok()) << pool.error().ToString();
+  pool_ = std::move(pool).value();
+  std::optional<ipc::Result<void>> result;
+  pool_->Start([&](ipc::Result<void> r) { result = std::move(r); });
+  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }, 20000));
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code, ErrorCode::kBundleError);
+  EXPECT_NE(result->error().message.find("SyntaxError"), std::string::npos)
+      << result->error().message;
+  EXPECT_EQ(result->error().message.find('\n'), std::string::npos) << "one line";
+  // Requests after a fatal start are refused rather than queued forever.
+  std::optional<ipc::Reply> refused;
+  bool both_fatal = RunUntil([&] { return pool_->worker_pids().empty(); }, 5000);
+  ASSERT_TRUE(both_fatal);
+  pool_->Submit(Render(5, "Echo", "{}"), [&](std::string&& p) { refused = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return refused.has_value(); }));
+  EXPECT_EQ(refused->error->code, ErrorCode::kUnavailable);
+  StopPool();  // TearDown's uv_loop_close == 0 shows both workers were reaped
+}
+
+TEST_P(PoolTest, CreateRejectsAMissingBundleOrExecutable) {
+  PoolOptions o = Options("echo.mjs", 1);
+  o.bundle_path = "/nonexistent/bundle.mjs";
+  auto missing = Pool::Create(&loop_, o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kBundleError);
+  EXPECT_EQ(missing.error().message,
+            "cannot read bundle /nonexistent/bundle.mjs: no such file or directory");
+
+  o = Options("echo.mjs", 1);
+  o.worker_executable = "/nonexistent/ssrd-worker";
+  auto no_exe = Pool::Create(&loop_, o);
+  ASSERT_FALSE(no_exe.ok());
+  EXPECT_EQ(no_exe.error().code, ErrorCode::kBadRequest);
+  EXPECT_EQ(no_exe.error().message,
+            "worker executable /nonexistent/ssrd-worker: no such file or directory");
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, PoolTest, ::testing::ValuesIn(WorkerKinds()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ssrd::pool::testing
+
+namespace ssrd::pool::testing {
+namespace {
+
+// Fault injection the real worker cannot be asked for: the fake exits on request.
+using FakeWorkerPoolTest = LoopTest;
+
+TEST_P(FakeWorkerPoolTest, ExitCode2RetiresTheSlotForGood) {
+  StartPool("echo.mjs", 1);
+  std::optional<ipc::Reply> first, second;
+  pool_->Submit(Render(1, "Exit", R"({"code":2})"), [&](std::string&& p) { first = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return first.has_value(); }));
+  EXPECT_EQ(first->error->code, ErrorCode::kWorkerCrashed);
+  EXPECT_NE(first->error->message.find("exited with code 2"), std::string::npos);
+  // No respawn: a later request is refused instead of waiting for a worker that never comes.
+  RunUntil([] { return false; }, 300);
+  EXPECT_TRUE(pool_->worker_pids().empty());
+  pool_->Submit(Render(2, "Echo", "{}"), [&](std::string&& p) { second = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return second.has_value(); }));
+  EXPECT_EQ(second->error->code, ErrorCode::kUnavailable);
+}
+
+TEST_P(FakeWorkerPoolTest, ExitCode3IsRespawned) {
+  StartPool("echo.mjs", 1);
+  std::optional<ipc::Reply> first, second;
+  pool_->Submit(Render(1, "Exit", R"({"code":3})"), [&](std::string&& p) { first = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return first.has_value(); }));
+  EXPECT_EQ(first->error->code, ErrorCode::kWorkerCrashed);
+  pool_->Submit(Render(2, "Echo", "{}"), [&](std::string&& p) { second = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return second.has_value(); }));
+  EXPECT_TRUE(second->ok());
+}
+
+TEST_P(FakeWorkerPoolTest, AWorkerThatKeepsDyingBeforeItsHelloFailsStart) {
+  auto pool = Pool::Create(&loop_, Options("dies_before_hello.mjs", 1));
+  ASSERT_TRUE(pool.ok());
+  pool_ = std::move(pool).value();
+  std::optional<ipc::Result<void>> result;
+  pool_->Start([&](ipc::Result<void> r) { result = std::move(r); });
+  // Three attempts with 100 ms and 200 ms of backoff between them.
+  ASSERT_TRUE(RunUntil([&] { return result.has_value(); }, 5000));
+  ASSERT_FALSE(result->ok());
+  EXPECT_EQ(result->error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(result->error().message.find("before it was ready (3 attempts)"), std::string::npos)
+      << result->error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fake, FakeWorkerPoolTest, ::testing::Values("fake"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace ssrd::pool::testing

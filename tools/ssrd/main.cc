@@ -1,0 +1,174 @@
+// ssrd: the rendering daemon. Listens on a Unix socket and feeds a pool of ssrd-worker processes.
+// Exit codes: 0 after SIGTERM/SIGINT, 1 bad command line or socket, 2 bundle error.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "pool/pool.h"
+#include "pool/socket_server.h"
+
+namespace {
+
+using ssrd::ipc::ErrorCode;
+
+constexpr int kExitUsage = 1;
+constexpr int kExitBundle = 2;
+
+std::string DefaultSocketPath() {
+  const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime_dir != nullptr && *runtime_dir != '\0')
+    return std::string(runtime_dir) + "/ssrd.sock";
+  return "/tmp/ssrd-" + std::to_string(getuid()) + ".sock";
+}
+
+int ExitCodeFor(const ssrd::ipc::Error& error) {
+  return error.code == ErrorCode::kBundleError ? kExitBundle : kExitUsage;
+}
+
+void PrintError(const std::string& message) {
+  std::fprintf(stderr, "ssrd: error: %s\n", message.c_str());
+  std::fflush(stderr);
+}
+
+// Owns everything on the loop; the loop runs until every handle has closed.
+class Daemon {
+ public:
+  explicit Daemon(uv_loop_t* loop) : loop_(loop) {}
+
+  int Run(ssrd::pool::PoolOptions options, const std::string& socket_path) {
+    std::size_t max_frame_bytes = options.max_frame_bytes;
+    auto pool = ssrd::pool::Pool::Create(loop_, std::move(options));
+    if (!pool.ok()) {
+      PrintError(pool.error().message);
+      return ExitCodeFor(pool.error());
+    }
+    pool_ = std::move(pool).value();
+    // Listening before the workers start: a taken or unusable socket fails fast, with no child
+    // started, and clients that connect early simply wait in the queue.
+    auto server = ssrd::pool::SocketServer::Listen(loop_, socket_path, *pool_, max_frame_bytes);
+    if (!server.ok()) {
+      PrintError(server.error().message);
+      return kExitUsage;
+    }
+    server_ = std::move(server).value();
+    InstallSignal(&sigterm_, SIGTERM);
+    InstallSignal(&sigint_, SIGINT);
+    pool_->Start([this, socket_path](ssrd::ipc::Result<void> ready) {
+      if (shutting_down_) return;  // a signal came first; the pool is already stopping
+      if (!ready.ok()) {
+        PrintError(ready.error().message);
+        Shutdown(ExitCodeFor(ready.error()));
+        return;
+      }
+      std::printf("ssrd: ready on %s with %u workers\n", socket_path.c_str(),
+                  pool_->options().workers);
+      std::fflush(stdout);
+    });
+    uv_run(loop_, UV_RUN_DEFAULT);
+    server_.reset();
+    pool_.reset();
+    return exit_code_;
+  }
+
+ private:
+  void InstallSignal(uv_signal_t** slot, int signum) {
+    *slot = new uv_signal_t;
+    uv_signal_init(loop_, *slot);
+    (*slot)->data = this;
+    uv_signal_start(
+        *slot,
+        [](uv_signal_t* h, int sig) noexcept {
+          spdlog::info("received {}, shutting down", strsignal(sig));
+          static_cast<Daemon*>(h->data)->Shutdown(0);
+        },
+        signum);
+  }
+
+  void CloseSignal(uv_signal_t** slot) {
+    if (*slot == nullptr) return;
+    uv_close(reinterpret_cast<uv_handle_t*>(*slot),
+             [](uv_handle_t* h) noexcept { delete reinterpret_cast<uv_signal_t*>(h); });
+    *slot = nullptr;
+  }
+
+  void Shutdown(int exit_code) noexcept {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    exit_code_ = exit_code;
+    if (server_) server_->Close();
+    pool_->Stop([this] {
+      CloseSignal(&sigterm_);
+      CloseSignal(&sigint_);
+      spdlog::debug("stopped");
+    });
+  }
+
+  uv_loop_t* loop_;
+  std::unique_ptr<ssrd::pool::Pool> pool_;
+  std::unique_ptr<ssrd::pool::SocketServer> server_;
+  uv_signal_t* sigterm_ = nullptr;
+  uv_signal_t* sigint_ = nullptr;
+  bool shutting_down_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ssrd: server-side rendering daemon (renders JS components with V8 workers)"};
+  std::string socket_path = DefaultSocketPath();
+  ssrd::pool::PoolOptions options;
+  options.workers = uv_available_parallelism();
+  std::string log_level = "info";
+  app.add_option("--socket", socket_path, "Unix socket to listen on")->capture_default_str();
+  app.add_option("--bundle", options.bundle_path, "server bundle (ES module) exporting render()")
+      ->required();
+  app.add_option("--workers", options.workers, "worker processes (default: number of cores)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option("--worker-executable", options.worker_executable,
+                 "the ssrd-worker binary (default: ssrd-worker beside ssrd)");
+  app.add_option("--heap-limit-mb", options.heap_limit_mb, "V8 heap limit per worker, in MiB")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-frame-bytes", options.max_frame_bytes, "largest frame accepted, in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 31));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    PrintError(std::string(e.what()) + " (see ssrd --help)");
+    return kExitUsage;
+  }
+
+  // Logs go to stderr: stdout carries only the ready line.
+  auto logger = spdlog::stderr_color_mt("ssrd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  int code;
+  {
+    Daemon daemon(&loop);
+    code = daemon.Run(std::move(options), socket_path);
+  }
+  // Error paths return before the loop ran: let the handles they opened finish closing.
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop) != 0) spdlog::warn("the loop closed with handles still open");
+  return code;
+}
