@@ -55,9 +55,12 @@ ipc::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(uv_loop_t* loop
   std::unique_ptr<WorkerProcess> worker(new WorkerProcess(loop, std::move(callbacks)));
 
   std::string heap = std::to_string(options.heap_limit_mb);
+  // --parent-pid lets the worker close the race where we die between its fork and its
+  // PR_SET_PDEATHSIG: it compares getppid() with this pid before doing anything else.
   std::vector<std::string> arg_strings = {
-      options.executable, "--bundle", options.bundle_path, "--heap-limit-mb", heap,
-      "--channel-fd",     "3",        "--node-env",        options.node_env};
+      options.executable, "--bundle",     options.bundle_path, "--heap-limit-mb",
+      heap,               "--channel-fd", "3",                 "--node-env",
+      options.node_env,   "--parent-pid", std::to_string(getpid())};
   std::vector<char*> argv;
   for (auto& a : arg_strings) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -124,15 +124,15 @@ TEST(MalformedFramesTest, BadConnectionsGetTheirErrorAndCloseWhileOthersRenderUn
       // An HTTP client pointed at the socket: "GET " read as a length is ~1.1 GB.
       {"garbage bytes", "GET / HTTP/1.1\r\nHost: ssrd\r\n\r\n", ErrorCode::kTooLarge, "",
        std::to_string(0x47455420u)},
-      {"invalid msgpack", Framed("\xc1\xc1\xc1"), ErrorCode::kBadRequest, "\xc1\xc1\xc1"},
-      {"truncated msgpack", Framed(truncated), ErrorCode::kBadRequest, truncated},
-      {"not a map", Framed("\x2a"), ErrorCode::kBadRequest, "\x2a"},
+      {"invalid msgpack", Framed("\xc1\xc1\xc1"), ErrorCode::kBadRequest, "\xc1\xc1\xc1", ""},
+      {"truncated msgpack", Framed(truncated), ErrorCode::kBadRequest, truncated, ""},
+      {"not a map", Framed("\x2a"), ErrorCode::kBadRequest, "\x2a", ""},
       {"map without id", Framed(Msgpack(R"({"op":"ping"})")), ErrorCode::kBadRequest,
-       Msgpack(R"({"op":"ping"})")},
+       Msgpack(R"({"op":"ping"})"), ""},
       {"frame announcing 1 GiB", one_gib, ErrorCode::kTooLarge, "", "1073741824"},
       // The id is readable here, so the error reply carries it.
       {"unknown op", Framed(Msgpack(R"({"id":77,"op":"dance"})")), ErrorCode::kBadRequest,
-       Msgpack(R"({"id":77,"op":"dance"})")},
+       Msgpack(R"({"id":77,"op":"dance"})"), ""},
   };
   for (const auto& input : inputs) {
     auto conn = RawConnection::Connect(daemon.socket_path());
