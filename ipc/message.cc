@@ -101,9 +101,13 @@ void PackStr(Packer& pk, std::string_view s) {
 
 // --- request decoding ---------------------------------------------------------------------------
 
-enum Field { kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget, kFieldCount };
+enum Field {
+  kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget,
+  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kFieldCount
+};
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "v", "id", "op", "component", "props", "url", "timeout_ms", "target"};
+    "v",       "id",      "op",         "component",      "props", "url",    "timeout_ms",
+    "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine"};
 
 struct FieldValue {
   msgpack::object_handle handle;
@@ -184,6 +188,72 @@ bool IsUint(const msgpack::object& o) {
   return o.type == object_type::POSITIVE_INTEGER;
 }
 
+bool IsAsciiLetter(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool IsAsciiAlnum(char c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9'); }
+
+// The hydration names end up verbatim in an HTML attribute or in JS source: these patterns admit
+// nothing that could end either. They are documented as regexes in docs/protocol.md.
+bool IsHydrateId(std::string_view s) {  // ^[A-Za-z][A-Za-z0-9_:.-]{0,127}$
+  if (s.empty() || s.size() > 128 || !IsAsciiLetter(s[0])) return false;
+  for (char c : s.substr(1)) {
+    if (!IsAsciiAlnum(c) && c != '_' && c != ':' && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+bool IsHydrateGlobal(std::string_view s) {  // ^[A-Za-z_$][A-Za-z0-9_$]{0,127}$
+  if (s.empty() || s.size() > 128 || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char c : s) {
+    if (!IsAsciiAlnum(c) && c != '_' && c != '$') return false;
+  }
+  return true;
+}
+bool IsNonce(std::string_view s) {  // ^[A-Za-z0-9+/=_-]{1,256}$
+  if (s.empty() || s.size() > 256) return false;
+  for (char c : s) {
+    if (!IsAsciiAlnum(c) && c != '+' && c != '/' && c != '=' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+// Reads an optional bool field into *out. Returns "" or the fault.
+std::string ReadBool(const msgpack::object* o, std::string_view name, bool* out) {
+  if (o == nullptr) return {};
+  if (o->type != object_type::BOOLEAN) return MustBe(name, "a boolean");
+  *out = o->via.boolean;
+  return {};
+}
+
+// Reads an optional string field that must match `valid` into *out. Returns "" or the fault.
+std::string ReadName(const msgpack::object* o, std::string_view name,
+                     bool (*valid)(std::string_view), std::string_view pattern, std::string* out) {
+  if (o == nullptr) return {};
+  if (o->type != object_type::STR || !valid(StrOf(*o))) {
+    return MustBe(name, "a string matching " + std::string(pattern));
+  }
+  *out = std::string(StrOf(*o));
+  return {};
+}
+
+// Fills the hydration fields of *request. Returns "" or the fault.
+std::string FillHydration(const msgpack::object* hydrate, const msgpack::object* id,
+                          const msgpack::object* global, const msgpack::object* nonce,
+                          const msgpack::object* combine, Request* request) {
+  std::string fault = ReadBool(hydrate, "hydrate", &request->hydrate);
+  if (fault.empty()) {
+    fault = ReadName(id, "hydrate_id", IsHydrateId, "^[A-Za-z][A-Za-z0-9_:.-]{0,127}$",
+                     &request->hydrate_id);
+  }
+  if (fault.empty()) {
+    fault = ReadName(global, "hydrate_global", IsHydrateGlobal, "^[A-Za-z_$][A-Za-z0-9_$]{0,127}$",
+                     &request->hydrate_global);
+  }
+  if (fault.empty()) {
+    fault = ReadName(nonce, "nonce", IsNonce, "^[A-Za-z0-9+/=_-]{1,256}$", &request->nonce);
+  }
+  if (fault.empty()) fault = ReadBool(combine, "combine", &request->combine);
+  return fault;
+}
+
 // Checks the fields' types and presence and fills *request. Returns "" or the fault.
 std::string FillRequest(const Fields& fields, Request* request) {
   // nil counts as absent for every field but "id" and "op", which are always required.
@@ -242,6 +312,10 @@ std::string FillRequest(const Fields& fields, Request* request) {
     if (!IsUint(*target)) return MustBe("target", "an unsigned integer");
     request->target_id = target->via.u64;
   }
+  std::string hydration = FillHydration(present(kHydrate), present(kHydrateId),
+                                        present(kHydrateGlobal), present(kNonce),
+                                        present(kCombine), request);
+  if (!hydration.empty()) return hydration;
 
   if (request->op == Op::kRender && !component) return MissingField("component");
   if (request->op == Op::kCancel && !target) return MissingField("target");
@@ -339,9 +413,12 @@ std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Re
     if (val.type != object_type::MAP) return ReplyMustBe("error", "a map");
     error->emplace();
     return ReadErrorMap(val, &**error);
-  } else if (name == "html" || name == "head") {
+  } else if (name == "html" || name == "head" || name == "script") {
     if (val.type != object_type::STR) return ReplyMustBe(name, "a string");
-    (name == "html" ? reply->html : reply->head) = std::string(StrOf(val));
+    std::string* field = name == "html" ? &reply->html
+                         : name == "head" ? &reply->head
+                                          : &reply->script;
+    *field = std::string(StrOf(val));
   } else if (name == "status") {
     if (!ReadUint32(val, &reply->status))
       return ReplyMustBe("status", "an unsigned 32-bit integer");
@@ -405,6 +482,11 @@ void EncodeRequest(const Request& request, std::string* out) {
     entries += 2;  // component, props
     if (!request.url.empty()) ++entries;
     if (request.timeout_ms != 0) ++entries;
+    if (request.hydrate) ++entries;
+    if (request.hydrate_id != kDefaultHydrateId) ++entries;
+    if (!request.hydrate_global.empty()) ++entries;
+    if (!request.nonce.empty()) ++entries;
+    if (request.combine) ++entries;
   } else if (request.op == Op::kCancel) {
     entries += 1;
   }
@@ -433,6 +515,26 @@ void EncodeRequest(const Request& request, std::string* out) {
       PackStr(pk, "timeout_ms");
       pk.pack_uint32(request.timeout_ms);
     }
+    if (request.hydrate) {
+      PackStr(pk, "hydrate");
+      pk.pack_true();
+    }
+    if (request.hydrate_id != kDefaultHydrateId) {
+      PackStr(pk, "hydrate_id");
+      PackStr(pk, request.hydrate_id);
+    }
+    if (!request.hydrate_global.empty()) {
+      PackStr(pk, "hydrate_global");
+      PackStr(pk, request.hydrate_global);
+    }
+    if (!request.nonce.empty()) {
+      PackStr(pk, "nonce");
+      PackStr(pk, request.nonce);
+    }
+    if (request.combine) {
+      PackStr(pk, "combine");
+      pk.pack_true();
+    }
   } else if (request.op == Op::kCancel) {
     PackStr(pk, "target");
     pk.pack_uint64(request.target_id);
@@ -445,15 +547,18 @@ void EncodeReply(const Reply& reply, std::string* out) {
   Packer pk(sink);
   // Reply has no op: a success reply carries each group of keys whose fields hold something, and
   // "protocol" when it holds nothing else (the ping reply). Decoders default the absent keys.
-  const bool render =
-      !reply.html.empty() || !reply.head.empty() || reply.status != 200 || !reply.console.empty();
+  // An error reply carries none of the render keys, whatever the other fields hold.
+  const bool render = !reply.error && (!reply.html.empty() || !reply.head.empty() ||
+                                       reply.status != 200 || !reply.console.empty() ||
+                                       !reply.script.empty());
+  const bool script = !reply.script.empty();
   const bool stats = !reply.stats.empty();
   const bool pid = reply.worker_pid != 0;
   std::uint32_t entries = 2;  // id, ok
   if (reply.error) {
     entries += 1 + (reply.console.empty() ? 0 : 1);
   } else {
-    entries += (render ? 4 : 0) + (stats ? 1 : 0) + (pid ? 1 : 0);
+    entries += (render ? 4 : 0) + (script ? 1 : 0) + (stats ? 1 : 0) + (pid ? 1 : 0);
     if (!render && !stats && !pid) entries += 1;
   }
   pk.pack_map(entries);
@@ -482,6 +587,10 @@ void EncodeReply(const Reply& reply, std::string* out) {
       PackStr(pk, reply.head);
       PackStr(pk, "status");
       pk.pack_uint32(reply.status);
+    }
+    if (script) {
+      PackStr(pk, "script");
+      PackStr(pk, reply.script);
     }
     if (stats) {
       PackStr(pk, "stats");

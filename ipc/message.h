@@ -15,6 +15,7 @@
 namespace ssrd::ipc {
 
 inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::string_view kDefaultHydrateId = "ssrd-data";
 
 enum class Op { kRender, kPing, kStats, kCancel };
 std::string_view OpName(Op op);
@@ -28,6 +29,14 @@ struct Request {
                                 // value is encoded as an empty map (0x80)
   std::string url;              // optional, "" when absent
   std::uint32_t timeout_ms = 0;  // 0 = the daemon's default
+  // hydration (render): ask for the <script> element holding the props as JSON. The three names
+  // are written into HTML and JS source as they are, so the decoder checks them against the
+  // patterns below, whatever the op.
+  bool hydrate = false;
+  std::string hydrate_id = std::string(kDefaultHydrateId);  // ^[A-Za-z][A-Za-z0-9_:.-]{0,127}$
+  std::string hydrate_global;  // "" = a JSON element; else ^[A-Za-z_$][A-Za-z0-9_$]{0,127}$
+  std::string nonce;           // "" = none; else ^[A-Za-z0-9+/=_-]{1,256}$
+  bool combine = false;        // reply html = html + script, and no separate script
   // cancel
   std::uint64_t target_id = 0;
 };
@@ -45,6 +54,8 @@ struct Reply {
   std::string head;
   std::uint32_t status = 200;
   std::vector<ConsoleLine> console;
+  // the hydration <script> element; "" when not asked for or when combined into html
+  std::string script;
   // stats success: counters by name
   std::map<std::string, std::int64_t> stats;
   // worker hello (id 0, first frame a worker sends): its pid
@@ -60,9 +71,12 @@ struct DecodeFailure {
 };
 
 // Decodes one request payload. Fails with kBadRequest on invalid MessagePack, a non-map, a
-// missing or non-integer id, an unknown op, a wrong field type or a missing required field.
+// missing or non-integer id, an unknown op, a wrong field type, a missing required field, or a
+// hydrate_id, hydrate_global or nonce that does not match its pattern.
 // On failure, *failure says why and, where it could be read, the id.
 std::optional<Request> DecodeRequest(std::string_view payload, DecodeFailure* failure);
+// Hydration keys are written only when they differ from their defaults, so a request that asks
+// for no hydration encodes exactly as before they existed.
 void EncodeRequest(const Request& request, std::string* out);
 
 // Replies always begin with the "id" key holding a uint64 in its fixed 9-byte form, so that a

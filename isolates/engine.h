@@ -40,12 +40,18 @@ struct RenderInput {
   std::string_view component;
   std::string_view props_msgpack;  // one MessagePack value (normally a map); empty = {}
   std::string_view url;
+  // Also produce RenderOutput::hydration_json: JSON.stringify of {component, props, data?}, where
+  // props are the request's props as they were before render ran and data is the `data` property
+  // of an object render returned (left out when undefined). A value JSON.stringify refuses
+  // (BigInt, a cycle, a throwing toJSON) fails the render with kJsError.
+  bool hydration = false;
 };
 
 struct RenderOutput {
   std::string html;  // UTF-8
   std::string head;  // UTF-8; "" when the bundle returned none
   std::uint32_t status = 200;
+  std::string hydration_json;  // UTF-8 JSON, not yet escaped for HTML; "" unless asked for
 };
 
 class Engine {

@@ -1,6 +1,8 @@
 #include "isolates/render_call.h"
 
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "isolates/event_loop.h"
 #include "isolates/js_errors.h"
@@ -19,8 +21,63 @@ ipc::Error BadResult(std::string why) {
                         "render must return a string or {html, head?, status?}: " + why);
 }
 
+// JSON.stringify(value) as UTF-8. It may run user code (toJSON, getters): a throw fails the render.
+ipc::Result<std::string> Stringify(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                   v8::Local<v8::Value> value) {
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::String> json;
+  if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
+    if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return Terminated();
+    ipc::Error error = RenderErrorFromException(isolate, try_catch.Exception());
+    error.message = "cannot serialise the hydration data: " + error.message;
+    return error;
+  }
+  return ToUtf8(isolate, json);
+}
+
+// {"component":..,"props":..}, taken before render runs so that the page is hydrated with the
+// props it was rendered from, whatever render does to the object afterwards.
+ipc::Result<std::string> HydrationHead(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                       v8::Local<v8::String> component,
+                                       v8::Local<v8::Value> props) {
+  v8::Local<v8::Object> shown = v8::Object::New(isolate);
+  if (!shown->CreateDataProperty(context, Literal(isolate, "component"), component)
+           .FromMaybe(false) ||
+      !shown->CreateDataProperty(context, Literal(isolate, "props"), props).FromMaybe(false)) {
+    return ipc::MakeError(ErrorCode::kInternal, "cannot build the hydration object");
+  }
+  return Stringify(isolate, context, shown);
+}
+
+// Appends "data":X to the object text *json. Stringifying {data: X} rather than X lets V8 decide,
+// as for any member, that X is left out (undefined, a function, a symbol): the text is then "{}".
+ipc::Result<void> AddHydrationData(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                   v8::Local<v8::Value> data, std::string* json) {
+  if (data->IsUndefined()) return {};
+  v8::Local<v8::Object> wrapper = v8::Object::New(isolate);
+  if (!wrapper->CreateDataProperty(context, Literal(isolate, "data"), data).FromMaybe(false)) {
+    return ipc::MakeError(ErrorCode::kInternal, "cannot build the hydration object");
+  }
+  ipc::Result<std::string> member = Stringify(isolate, context, wrapper);
+  if (!member.ok()) return member.error();
+  if (member.value() == "{}") return {};
+  // Only a bundle that patched Object.prototype.toJSON gets here with something else.
+  if (json->size() < 2 || json->front() != '{' || json->back() != '}' ||
+      member->size() < 2 || member->front() != '{' || member->back() != '}') {
+    return ipc::MakeError(ErrorCode::kJsError,
+                          "cannot serialise the hydration data: it is not a JSON object");
+  }
+  json->pop_back();
+  if (json->size() > 1) *json += ',';
+  json->append(*member, 1, std::string::npos);
+  return {};
+}
+
+// Builds the request object; when hydration is asked for, *hydration_json receives
+// HydrationHead's text.
 ipc::Result<v8::Local<v8::Object>> NewRequest(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                              const RenderInput& input) {
+                                              const RenderInput& input,
+                                              std::string* hydration_json) {
   ipc::Result<v8::Local<v8::Value>> props = MsgpackToV8(isolate, context, input.props_msgpack);
   if (!props.ok()) return props.error();
   v8::Local<v8::String> component, url;
@@ -36,16 +93,23 @@ ipc::Result<v8::Local<v8::Object>> NewRequest(v8::Isolate* isolate, v8::Local<v8
       !request->CreateDataProperty(context, Literal(isolate, "url"), url).FromMaybe(false)) {
     return ipc::MakeError(ErrorCode::kInternal, "cannot build the request object");
   }
+  if (input.hydration) {
+    ipc::Result<std::string> head = HydrationHead(isolate, context, component, props.value());
+    if (!head.ok()) return head.error();
+    *hydration_json = std::move(head.value());
+  }
   return request;
 }
 
-// Reads {html, head?, status?} or a string. Getters on the result may run user code: a throw
-// there is a render error like any other.
+// Reads {html, head?, status?, data?} or a string. Getters on the result may run user code: a
+// throw there is a render error like any other. `hydration_json` is null unless hydration was
+// asked for; it then holds HydrationHead's text, which becomes output.hydration_json with data.
 ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                     v8::Local<v8::Value> value) {
+                                     v8::Local<v8::Value> value, std::string* hydration_json) {
   RenderOutput output;
   if (value->IsString()) {
     output.html = ToUtf8(isolate, value);
+    if (hydration_json != nullptr) output.hydration_json = std::move(*hydration_json);
     return output;
   }
   if (!value->IsObject()) {
@@ -54,9 +118,12 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
   v8::Local<v8::Object> object = value.As<v8::Object>();
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> html, head, status;
+  v8::Local<v8::Value> data = v8::Undefined(isolate);
   if (!object->Get(context, Literal(isolate, "html")).ToLocal(&html) ||
       !object->Get(context, Literal(isolate, "head")).ToLocal(&head) ||
-      !object->Get(context, Literal(isolate, "status")).ToLocal(&status)) {
+      !object->Get(context, Literal(isolate, "status")).ToLocal(&status) ||
+      (hydration_json != nullptr &&
+       !object->Get(context, Literal(isolate, "data")).ToLocal(&data))) {
     if (try_catch.HasTerminated()) return Terminated();
     return RenderErrorFromException(isolate, try_catch.Exception());
   }
@@ -73,16 +140,22 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
     }
     output.status = static_cast<std::uint32_t>(code);
   }
+  if (hydration_json != nullptr) {
+    ipc::Result<void> added = AddHydrationData(isolate, context, data, hydration_json);
+    if (!added.ok()) return added.error();
+    output.hydration_json = std::move(*hydration_json);
+  }
   return output;
 }
 
 ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                 v8::Local<v8::Value> returned, RuntimeState* state) {
+                                 v8::Local<v8::Value> returned, RuntimeState* state,
+                                 std::string* hydration_json) {
   if (!returned->IsPromise()) {
     // Microtasks a synchronous render queued run now, not at the start of the next render.
     isolate->PerformMicrotaskCheckpoint();
     if (isolate->IsExecutionTerminating()) return Terminated();
-    return ReadOutput(isolate, context, returned);
+    return ReadOutput(isolate, context, returned, hydration_json);
   }
   v8::Local<v8::Promise> promise = returned.As<v8::Promise>();
   v8::Local<v8::Value> exception;
@@ -91,7 +164,7 @@ ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> co
       if (promise->State() == v8::Promise::kRejected) {
         return RenderErrorFromException(isolate, promise->Result());
       }
-      return ReadOutput(isolate, context, promise->Result());
+      return ReadOutput(isolate, context, promise->Result(), hydration_json);
     case LoopStatus::kStuck:
       return ipc::MakeError(ErrorCode::kJsError, "render promise never settled");
     case LoopStatus::kThrew:
@@ -107,8 +180,10 @@ ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> co
 ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                      v8::Local<v8::Function> render, const RenderInput& input,
                                      RuntimeState* state) {
-  ipc::Result<v8::Local<v8::Object>> request = NewRequest(isolate, context, input);
+  std::string hydration_json;
+  ipc::Result<v8::Local<v8::Object>> request = NewRequest(isolate, context, input, &hydration_json);
   if (!request.ok()) return request.error();
+  std::string* hydration = input.hydration ? &hydration_json : nullptr;
 
   ipc::Result<RenderOutput> result = [&]() -> ipc::Result<RenderOutput> {
     v8::TryCatch try_catch(isolate);
@@ -118,7 +193,7 @@ ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context
       if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return Terminated();
       return RenderErrorFromException(isolate, try_catch.Exception());
     }
-    return Settle(isolate, context, returned, state);
+    return Settle(isolate, context, returned, state, hydration);
   }();
   if (!isolate->IsExecutionTerminating()) DropPendingTimers(isolate, context, state);
   return result;

@@ -1,12 +1,14 @@
 // One call of the bundle's render function: builds the request object {component, props, url},
 // calls render(request), runs the event loop until a returned promise settles, and reads the
 // result (a string, or {html, head?, status?}). Timers still pending afterwards are dropped.
+// With input.hydration it also fills hydration_json (engine.h says what it holds).
 //
 // Failure: kJsError/kNotFound (js_errors.h) when render throws or rejects, or a timer callback
 // throws; kJsError "render promise never settled" when nothing is left to run; kJsError for a
-// result of the wrong shape; kBadRequest for bad props (msgpack_to_v8.h); kInternal "render was
-// terminated" when execution was terminated (the caller, who terminated it, knows why and
-// replaces the code). Caller holds a HandleScope and is inside `context`.
+// result of the wrong shape or hydration data JSON.stringify refuses ("cannot serialise the
+// hydration data: TypeError: ..."); kBadRequest for bad props (msgpack_to_v8.h); kInternal
+// "render was terminated" when execution was terminated (the caller, who terminated it, knows
+// why and replaces the code). Caller holds a HandleScope and is inside `context`.
 #pragma once
 
 #include <v8.h>

@@ -167,6 +167,7 @@ void WorkerProcess::OnFrame(std::string&& payload) noexcept {
       return;
     }
     if (!hello->ok()) {
+      start_failed_ = true;
       if (callbacks_.on_start_error) callbacks_.on_start_error(*this, *hello->error);
       return;
     }
@@ -192,8 +193,13 @@ void WorkerProcess::OnChannelClosed() noexcept {
   channel_closed_ = true;
   if (!process_exited_ && !channel_close_requested_) {
     // The worker closed its end (or the channel failed) but still runs: it can never be used
-    // again, so it is not left behind.
-    spdlog::warn("worker {}: channel closed while the process runs; killing it", pid_);
+    // again, so it is not left behind. After a failed hello the worker is exiting on purpose
+    // and its end-of-file often beats exit_cb: nothing to warn about, the pool reports the error.
+    if (start_failed_) {
+      spdlog::debug("worker {}: channel closed after a failed start", pid_);
+    } else {
+      spdlog::warn("worker {}: channel closed while the process runs; killing it", pid_);
+    }
     Kill(SIGKILL);
   }
   MaybeFinish();

@@ -95,6 +95,7 @@ class WorkerProcess {
   // Cleared by the destructor: the channel's callbacks may outlive this object.
   std::shared_ptr<WorkerProcess*> self_cell_;
   bool hello_seen_ = false;
+  bool start_failed_ = false;  // the hello reported an error; the worker exits by itself
   bool channel_close_requested_ = false;
   bool request_in_flight_ = false;
   bool was_ready_ = false;

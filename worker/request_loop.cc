@@ -6,6 +6,7 @@
 
 #include "ipc/fd_io.h"
 #include "ipc/frame.h"
+#include "worker/hydration_script.h"
 
 namespace ssrd::worker {
 namespace {
@@ -13,7 +14,8 @@ namespace {
 ipc::Reply Render(const ipc::Request& request, isolates::Engine* engine) {
   ipc::Reply reply;
   reply.id = request.id;
-  isolates::RenderInput input{request.component, request.props_msgpack, request.url};
+  isolates::RenderInput input{request.component, request.props_msgpack, request.url,
+                              request.hydrate};
   ipc::Result<isolates::RenderOutput> out = engine->Render(input, &reply.console);
   for (const ipc::ConsoleLine& line : reply.console) {
     spdlog::info("[req {}] console.{}: {}", request.id, line.level, line.text);
@@ -27,6 +29,15 @@ ipc::Reply Render(const ipc::Request& request, isolates::Engine* engine) {
   reply.html = std::move(out->html);
   reply.head = std::move(out->head);
   reply.status = out->status;
+  if (request.hydrate) {
+    HydrationOptions options{request.hydrate_id, request.hydrate_global, request.nonce};
+    std::string script = ScriptElement(options, EscapeJsonForScript(out->hydration_json));
+    if (request.combine) {
+      reply.html += script;
+    } else {
+      reply.script = std::move(script);
+    }
+  }
   return reply;
 }
 

@@ -8,6 +8,7 @@
 #include <msgpack.hpp>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -601,6 +602,143 @@ TEST(JsonToMsgpackTest, RejectsInvalidJson) {
   }
 }
 
+// --- hydration fields
+// ----------------------------------------------------------------------------
+
+TEST(HydrationRequestTest, DefaultsWhenAbsent) {
+  const Request out = MustDecode(
+      MapOf({{S("id"), U(1)}, {S("op"), S("render")}, {S("component"), S("A")}}));
+  EXPECT_FALSE(out.hydrate);
+  EXPECT_EQ(out.hydrate_id, "ssrd-data");
+  EXPECT_EQ(out.hydrate_global, "");
+  EXPECT_EQ(out.nonce, "");
+  EXPECT_FALSE(out.combine);
+}
+
+TEST(HydrationRequestTest, RoundTripsEveryField) {
+  Request in;
+  in.id = 9;
+  in.op = Op::kRender;
+  in.component = "A";
+  in.hydrate = true;
+  in.hydrate_id = "Z";
+  in.hydrate_global = "$_x9";
+  in.nonce = std::string(256, '=');
+  in.combine = true;
+  const Request out = RoundTrip(in);
+  EXPECT_TRUE(out.hydrate);
+  EXPECT_EQ(out.hydrate_id, "Z");
+  EXPECT_EQ(out.hydrate_global, "$_x9");
+  EXPECT_EQ(out.nonce, in.nonce);
+  EXPECT_TRUE(out.combine);
+}
+
+TEST(HydrationRequestTest, DefaultsAreNotEncoded) {
+  Request in;
+  in.id = 9;
+  in.op = Op::kRender;
+  in.component = "A";
+  std::string plain;
+  EncodeRequest(in, &plain);
+  EXPECT_EQ(plain.find("hydrate"), std::string::npos);
+  in.hydrate = true;
+  std::string asked;
+  EncodeRequest(in, &asked);
+  EXPECT_NE(asked.find("\xa7hydrate\xc3"), std::string::npos);
+  EXPECT_EQ(asked.find("hydrate_id"), std::string::npos);
+  EXPECT_EQ(asked.find("combine"), std::string::npos);
+}
+
+TEST(HydrationRequestTest, AcceptsEveryCharacterThePatternsAllow) {
+  const Request out = MustDecode(MapOf({{S("id"), U(1)},
+                                        {S("op"), S("render")},
+                                        {S("component"), S("A")},
+                                        {S("hydrate"), Pack(false)},
+                                        {S("hydrate_id"), S("a0_:.-Z" + std::string(121, 'q'))},
+                                        {S("hydrate_global"), S("_$aZ09")},
+                                        {S("nonce"), S("AZaz09+/=_-")},
+                                        {S("combine"), kNil}}));
+  EXPECT_FALSE(out.hydrate);
+  EXPECT_EQ(out.hydrate_id.size(), 128u);
+  EXPECT_EQ(out.hydrate_global, "_$aZ09");
+  EXPECT_EQ(out.nonce, "AZaz09+/=_-");
+  EXPECT_FALSE(out.combine);
+}
+
+TEST(HydrationRequestTest, RefusesValuesOutsideThePatterns) {
+  const std::string id_must =
+      "field \"hydrate_id\" must be a string matching ^[A-Za-z][A-Za-z0-9_:.-]{0,127}$";
+  const std::string global_must =
+      "field \"hydrate_global\" must be a string matching ^[A-Za-z_$][A-Za-z0-9_$]{0,127}$";
+  const std::string nonce_must =
+      "field \"nonce\" must be a string matching ^[A-Za-z0-9+/=_-]{1,256}$";
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"hydrate", Pack(1), "field \"hydrate\" must be a boolean"},
+      {"hydrate", S("true"), "field \"hydrate\" must be a boolean"},
+      {"combine", U(0), "field \"combine\" must be a boolean"},
+      {"hydrate_id", S(""), id_must},
+      {"hydrate_id", S("1abc"), id_must},
+      {"hydrate_id", S("a\"><script>"), id_must},
+      {"hydrate_id", S("a b"), id_must},
+      {"hydrate_id", S("a" + std::string(128, 'b')), id_must},
+      {"hydrate_id", U(5), id_must},
+      {"hydrate_global", S(""), global_must},
+      {"hydrate_global", S("9a"), global_must},
+      {"hydrate_global", S("a\"]=1;alert(1)//"), global_must},
+      {"hydrate_global", S("a-b"), global_must},
+      {"hydrate_global", S("_" + std::string(128, 'b')), global_must},
+      {"nonce", S(""), nonce_must},
+      {"nonce", S("a\" onload=\"x"), nonce_must},
+      {"nonce", S("a b"), nonce_must},
+      {"nonce", S(std::string(257, 'n')), nonce_must},
+      {"nonce", Pack(true), nonce_must},
+  };
+  for (const auto& [key, value, message] : cases) {
+    DecodeFailure failure;
+    // Checked whatever the op, like every other field.
+    for (const char* op : {"render", "ping"}) {
+      EXPECT_FALSE(DecodeRequest(MapOf({{S("id"), U(77)},
+                                        {S("op"), S(op)},
+                                        {S("component"), S("A")},
+                                        {S(key), value}}),
+                                 &failure))
+          << key << " " << op;
+      EXPECT_EQ(failure.error.code, ErrorCode::kBadRequest);
+      EXPECT_EQ(failure.error.message, message) << key;
+      EXPECT_EQ(failure.id, 77u);
+    }
+  }
+}
+
+TEST(HydrationReplyTest, ScriptRoundTripsAndIsAbsentWhenEmpty) {
+  Reply in;
+  in.id = 5;
+  in.html = "<p>x</p>";
+  in.script = R"(<script type="application/json" id="ssrd-data">{}</script>)";
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_EQ(out.html, in.html);
+  EXPECT_EQ(out.script, in.script);
+  std::string frame;
+  in.script.clear();
+  EncodeReply(in, &frame);
+  EXPECT_EQ(frame.find("\xa6script"), std::string::npos);
+  EXPECT_EQ(ReplyRoundTrip(in).script, "");
+  // A script alone still makes a render reply (html "" and the rest at their defaults).
+  Reply only;
+  only.id = 6;
+  only.script = "<script>window[\"A\"]={};</script>";
+  const Reply back = ReplyRoundTrip(only);
+  EXPECT_EQ(back.script, only.script);
+  EXPECT_EQ(back.status, 200u);
+}
+
+TEST(HydrationReplyTest, ScriptMustBeAString) {
+  const std::string payload = MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("script"), U(3)}});
+  Result<Reply> r = DecodeReply(payload);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "reply field \"script\" must be a string");
+}
+
 // --- the test vectors of docs/protocol.md
 // ----------------------------------------------------------
 
@@ -662,6 +800,40 @@ std::vector<Vector> Vectors() {
                "65 a9 6e 6f 74 5f 66 6f 75 6e 64 a7 6d 65 73 73\n"
                "61 67 65 b8 75 6e 6b 6e 6f 77 6e 20 63 6f 6d 70\n"
                "6f 6e 65 6e 74 20 22 4e 6f 70 65 22"});
+  Request hydrate = render;
+  hydrate.id = 3;
+  hydrate.hydrate = true;
+  hydrate.nonce = "r4nd0m";
+  frame.clear();
+  EncodeRequest(hydrate, &frame);
+  v.push_back({"hydrate request", frame,
+               "00 00 00 4b 87 a2 69 64 03 a1 76 01 a2 6f 70 a6\n"
+               "72 65 6e 64 65 72 a9 63 6f 6d 70 6f 6e 65 6e 74\n"
+               "a8 47 72 65 65 74 69 6e 67 a5 70 72 6f 70 73 81\n"
+               "a4 6e 61 6d 65 a3 41 64 61 a7 68 79 64 72 61 74\n"
+               "65 c3 a5 6e 6f 6e 63 65 a6 72 34 6e 64 30 6d"});
+  Reply hydrated;
+  hydrated.id = 3;
+  hydrated.html = "<p>Hello, Ada</p>";
+  hydrated.script =
+      R"(<script type="application/json" id="ssrd-data" nonce="r4nd0m">)"
+      R"({"component":"Greeting","props":{"name":"Ada"}}</script>)";
+  frame.clear();
+  EncodeReply(hydrated, &frame);
+  v.push_back({"hydrate reply", frame,
+               "00 00 00 bf 87 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "03 a2 6f 6b c3 a4 68 74 6d 6c b1 3c 70 3e 48 65\n"
+               "6c 6c 6f 2c 20 41 64 61 3c 2f 70 3e a4 68 65 61\n"
+               "64 a0 a6 73 74 61 74 75 73 cc c8 a6 73 63 72 69\n"
+               "70 74 d9 76 3c 73 63 72 69 70 74 20 74 79 70 65\n"
+               "3d 22 61 70 70 6c 69 63 61 74 69 6f 6e 2f 6a 73\n"
+               "6f 6e 22 20 69 64 3d 22 73 73 72 64 2d 64 61 74\n"
+               "61 22 20 6e 6f 6e 63 65 3d 22 72 34 6e 64 30 6d\n"
+               "22 3e 7b 22 63 6f 6d 70 6f 6e 65 6e 74 22 3a 22\n"
+               "47 72 65 65 74 69 6e 67 22 2c 22 70 72 6f 70 73\n"
+               "22 3a 7b 22 6e 61 6d 65 22 3a 22 41 64 61 22 7d\n"
+               "7d 3c 2f 73 63 72 69 70 74 3e a7 63 6f 6e 73 6f\n"
+               "6c 65 90"});
   return v;
 }
 
@@ -689,6 +861,31 @@ TEST(ProtocolDocTest, VectorsDecode) {
             "Ada");
   EXPECT_EQ(DecodeReply(Payload(v[3].frame))->html, "<p>Hello, Ada</p>");
   EXPECT_EQ(DecodeReply(Payload(v[4].frame))->error->code, ErrorCode::kNotFound);
+  const Request hydrate = MustDecode(Payload(v[5].frame));
+  EXPECT_TRUE(hydrate.hydrate);
+  EXPECT_EQ(hydrate.nonce, "r4nd0m");
+  EXPECT_EQ(DecodeReply(Payload(v[6].frame))->script.rfind("<script type=", 0), 0u);
+}
+
+}  // namespace
+}  // namespace ssrd::ipc
+
+namespace ssrd::ipc {
+namespace {
+
+// An error reply whose render fields happen to be set must still be a well-formed map: the
+// encoder once counted the render keys it did not write.
+TEST(ReplyTest, ErrorReplyIgnoresRenderFields) {
+  Reply reply;
+  reply.id = 12;
+  reply.error = MakeError(ErrorCode::kJsError, "Error: boom");
+  reply.html = "<p>partial</p>";
+  reply.script = "<script></script>";
+  Reply decoded = ReplyRoundTrip(reply);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.id, 12u);
+  EXPECT_EQ(decoded.error->message, "Error: boom");
+  EXPECT_EQ(decoded.html, "");
 }
 
 }  // namespace

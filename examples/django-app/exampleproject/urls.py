@@ -1,0 +1,11 @@
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [
+    path("products/", views.products, name="products"),
+    path("tiny/", views.tiny, name="tiny"),
+    # The client bundle, served by Django itself so the example needs no extra package; a real
+    # deployment lets the web server or a CDN serve static files.
+    path("static/client.js", views.client_bundle, name="client-bundle"),
+]
