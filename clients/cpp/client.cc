@@ -180,6 +180,11 @@ ipc::Result<RenderResult> Client::RenderMsgpack(std::string_view component,
   request.component = std::string(component);
   request.props_msgpack = props_msgpack.empty() ? std::string("\x80", 1) : std::string(props_msgpack);
   request.url = std::move(options.url);
+  request.hydrate = options.hydrate;
+  if (!options.hydrate_id.empty()) request.hydrate_id = std::move(options.hydrate_id);
+  request.hydrate_global = std::move(options.hydrate_global);
+  request.nonce = std::move(options.nonce);
+  request.combine = options.combine;
   auto timeout = impl_->options().request_timeout;
   if (options.timeout.count() > 0) {
     timeout = options.timeout;
@@ -189,6 +194,7 @@ ipc::Result<RenderResult> Client::RenderMsgpack(std::string_view component,
   if (!reply) return reply.error();
   RenderResult result;
   result.html = std::move(reply->html);
+  result.script = std::move(reply->script);
   result.head = std::move(reply->head);
   result.status = reply->status;
   result.console = std::move(reply->console);

@@ -52,10 +52,18 @@ struct RenderOptions {
   // 0 = ClientOptions::request_timeout, and the daemon applies its own default deadline.
   // Otherwise the daemon is told this deadline too, so it stops the work when the caller gives up.
   std::chrono::milliseconds timeout{0};
+  // Hydration data (docs/protocol.md, "Hydration"): the reply's `script` holds the escaped
+  // <script> element. Empty strings mean the daemon's defaults.
+  bool hydrate = false;
+  std::string hydrate_id;      // default "ssrd-data"
+  std::string hydrate_global;  // set: a classic script assigning window[NAME]
+  std::string nonce;           // set: a nonce attribute for a strict CSP
+  bool combine = false;        // html followed by the script in `html`; `script` stays empty
 };
 
 struct RenderResult {
   std::string html;
+  std::string script;  // the hydration element; "" unless asked for (and not combined)
   std::string head;
   std::uint32_t status = 200;
   std::vector<ipc::ConsoleLine> console;

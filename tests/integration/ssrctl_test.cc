@@ -40,6 +40,17 @@ TEST_F(SsrctlTest, RenderPrintsTheExactHtml) {
   EXPECT_EQ(run.err, "");
 }
 
+// --hydrate prints the page as it would be served: the HTML, then the escaped data element.
+TEST_F(SsrctlTest, RenderWithHydratePrintsTheScriptAfterTheHtml) {
+  RunResult run = Ssrctl({"render", "Card", "--props", R"({"t":"</script>"})", "--hydrate",
+                          "--nonce", "abc123"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "<p>Card:{\"t\":\"</script>\"}</p>"
+            "<script type=\"application/json\" id=\"ssrd-data\" nonce=\"abc123\">"
+            "{\"component\":\"Card\",\"props\":{\"t\":\"\\u003c/script\\u003e\"}}</script>\n");
+}
+
 TEST_F(SsrctlTest, RenderWithoutPropsSendsAnEmptyObject) {
   RunResult run = Ssrctl({"render", "Bare"});
   EXPECT_EQ(run.status.exit_code, 0) << run.err;

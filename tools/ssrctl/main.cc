@@ -1,5 +1,5 @@
 // ssrctl: talks to a running ssrd over its socket. One subcommand per protocol operation:
-//   ssrctl render COMPONENT [--props JSON] [--url U]   the HTML on stdout, console lines on stderr
+//   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]]   the HTML on stdout, console lines on stderr
 //   ssrctl ping                                        "pong (protocol 1) in N µs"
 //   ssrctl stats                                       the daemon's counters, one per line
 // Every failure prints "ssrctl: error: <code>: <message>" on stderr (then the JS stack, for
@@ -28,10 +28,10 @@ int Fail(const ssrd::ipc::Error& error) {
 }
 
 int Render(Client& client, const std::string& component, const std::string& props,
-           const std::string& url, int timeout_ms) {
-  ssrd::client::RenderOptions options;
-  options.url = url;
+           ssrd::client::RenderOptions options, int timeout_ms) {
   options.timeout = std::chrono::milliseconds(timeout_ms);
+  // Printed after the HTML, as a page would carry it.
+  options.combine = options.hydrate;
   auto result = client.Render(component, props, options);
   if (!result) return Fail(result.error());
   for (const auto& line : result->console) {
@@ -80,11 +80,15 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
-  std::string component, props, url;
+  std::string component, props;
+  ssrd::client::RenderOptions render_options;
   auto* render = app.add_subcommand("render", "render a component and print its HTML");
   render->add_option("component", component, "component name passed to the bundle")->required();
   render->add_option("--props", props, "props as JSON (default {})");
-  render->add_option("--url", url, "request URL passed to the bundle");
+  render->add_option("--url", render_options.url, "request URL passed to the bundle");
+  render->add_flag("--hydrate", render_options.hydrate,
+                   "print the hydration <script> element after the HTML");
+  render->add_option("--nonce", render_options.nonce, "CSP nonce of the hydration script");
   auto* ping = app.add_subcommand("ping", "check that the daemon answers");
   auto* stats = app.add_subcommand("stats", "print the daemon's counters");
 
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
   auto client = Client::Connect(socket_path, options);
   if (!client) return Fail(client.error());
 
-  if (render->parsed()) return Render(**client, component, props, url, timeout_ms);
+  if (render->parsed()) return Render(**client, component, props, render_options, timeout_ms);
   if (ping->parsed()) return Ping(**client);
   if (stats->parsed()) return Stats(**client);
   return 1;
