@@ -1,22 +1,18 @@
 // The hydration vectors end to end: a real ssrd daemon (supervisor relaying to a real worker)
 // serves tests/vectors/hydration_bundle.mjs, and raw protocol frames ask for each case, the way
 // a client library in another language would.
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cstring>
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "ipc/fd_io.h"
-#include "ipc/frame.h"
 #include "ipc/message.h"
 #include "tests/integration/daemon_process.h"
+#include "tests/integration/raw_socket.h"
 
 namespace ssrd::worker {
 namespace {
@@ -25,47 +21,31 @@ std::string VectorPath(const std::string& name) {
   return std::string(SSRD_TEST_VECTORS) + "/" + name;
 }
 
-int Connect(const std::string& path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 class HydrationDaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_ = std::make_unique<testing::DaemonProcess>(
         testing::DaemonConfig{VectorPath("hydration_bundle.mjs"), 1, {}});
     ASSERT_TRUE(daemon_->Start());
-    fd_ = Connect(daemon_->socket_path());
-    ASSERT_GE(fd_, 0);
-  }
-  void TearDown() override {
-    if (fd_ >= 0) close(fd_);
+    auto connection = testing::RawConnection::Connect(daemon_->socket_path());
+    ASSERT_TRUE(connection.ok()) << connection.error().ToString();
+    connection_.emplace(std::move(connection).value());
   }
 
   ipc::Reply RoundTrip(const ipc::Request& request) {
     std::string frame;
     ipc::EncodeRequest(request, &frame);
-    EXPECT_TRUE(ipc::WriteAll(fd_, frame).ok());
-    std::string payload;
-    ipc::Result<void> read = ipc::ReadFrame(fd_, &decoder_, &payload);
-    EXPECT_TRUE(read.ok()) << (read.ok() ? "" : read.error().ToString());
-    if (!read.ok()) return {};
-    ipc::Result<ipc::Reply> reply = ipc::DecodeReply(payload);
+    EXPECT_TRUE(connection_->Write(frame).ok());
+    ipc::Result<std::string> payload = connection_->ReadFrame(std::chrono::seconds(30));
+    EXPECT_TRUE(payload.ok()) << (payload.ok() ? "" : payload.error().ToString());
+    if (!payload.ok()) return {};
+    ipc::Result<ipc::Reply> reply = ipc::DecodeReply(payload.value());
     EXPECT_TRUE(reply.ok());
     return reply.ok() ? reply.value() : ipc::Reply{};
   }
 
   std::unique_ptr<testing::DaemonProcess> daemon_;
-  int fd_ = -1;
-  ipc::FrameDecoder decoder_;
+  std::optional<testing::RawConnection> connection_;
 };
 
 TEST_F(HydrationDaemonTest, EveryVectorThroughTheDaemon) {
