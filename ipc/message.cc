@@ -99,15 +99,39 @@ void PackStr(Packer& pk, std::string_view s) {
   pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
 }
 
+void PackWorkers(Packer& pk, const std::vector<WorkerInfo>& workers) {
+  PackStr(pk, "workers");
+  pk.pack_array(static_cast<std::uint32_t>(workers.size()));
+  for (const WorkerInfo& w : workers) {
+    pk.pack_map(8);
+    PackStr(pk, "pid");
+    pk.pack_uint32(w.pid);
+    PackStr(pk, "slot");
+    pk.pack_uint32(w.slot);
+    PackStr(pk, "state");
+    PackStr(pk, w.state);
+    PackStr(pk, "generation");
+    pk.pack_uint64(w.generation);
+    PackStr(pk, "served");
+    pk.pack_int64(w.served);
+    PackStr(pk, "restarts");
+    pk.pack_int64(w.restarts);
+    PackStr(pk, "heap_used");
+    pk.pack_int64(w.heap_used);
+    PackStr(pk, "rss");
+    pk.pack_int64(w.rss);
+  }
+}
+
 // --- request decoding ---------------------------------------------------------------------------
 
 enum Field {
   kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget,
-  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kFieldCount
+  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kRetry, kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "v",       "id",      "op",         "component",      "props", "url",    "timeout_ms",
-    "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine"};
+    "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine", "retry"};
 
 struct FieldValue {
   msgpack::object_handle handle;
@@ -316,6 +340,8 @@ std::string FillRequest(const Fields& fields, Request* request) {
                                         present(kHydrateGlobal), present(kNonce),
                                         present(kCombine), request);
   if (!hydration.empty()) return hydration;
+  std::string retry = ReadBool(present(kRetry), "retry", &request->retry);
+  if (!retry.empty()) return retry;
 
   if (request->op == Op::kRender && !component) return MissingField("component");
   if (request->op == Op::kCancel && !target) return MissingField("target");
@@ -399,6 +425,47 @@ bool ReadUint32(const msgpack::object& o, std::uint32_t* out) {
   return true;
 }
 
+bool ReadInt64(const msgpack::object& o, std::int64_t* out) {
+  if (o.type == object_type::NEGATIVE_INTEGER ||
+      (o.type == object_type::POSITIVE_INTEGER &&
+       o.via.u64 <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))) {
+    *out = o.via.i64;
+    return true;
+  }
+  return false;
+}
+
+// "workers": an array of maps, one per worker (WorkerInfo). Unknown keys are ignored.
+std::string ReadWorkers(const msgpack::object& array, std::vector<WorkerInfo>* workers) {
+  constexpr std::string_view kShape = "an array of worker maps";
+  for (std::uint32_t i = 0; i < array.via.array.size; ++i) {
+    const msgpack::object& entry = array.via.array.ptr[i];
+    if (entry.type != object_type::MAP) return ReplyMustBe("workers", kShape);
+    WorkerInfo info;
+    for (std::uint32_t k = 0; k < entry.via.map.size; ++k) {
+      const msgpack::object& key = entry.via.map.ptr[k].key;
+      const msgpack::object& val = entry.via.map.ptr[k].val;
+      if (key.type != object_type::STR) return ReplyMustBe("workers", kShape);
+      std::string_view name = StrOf(key);
+      bool fits = true;
+      if (name == "pid") fits = ReadUint32(val, &info.pid);
+      else if (name == "slot") fits = ReadUint32(val, &info.slot);
+      else if (name == "generation") fits = IsUint(val) && (info.generation = val.via.u64, true);
+      else if (name == "served") fits = ReadInt64(val, &info.served);
+      else if (name == "restarts") fits = ReadInt64(val, &info.restarts);
+      else if (name == "heap_used") fits = ReadInt64(val, &info.heap_used);
+      else if (name == "rss") fits = ReadInt64(val, &info.rss);
+      else if (name == "state") {
+        fits = val.type == object_type::STR;
+        if (fits) info.state = std::string(StrOf(val));
+      }
+      if (!fits) return ReplyMustBe("workers", kShape);
+    }
+    workers->push_back(std::move(info));
+  }
+  return {};
+}
+
 // Fills *reply from one entry of the reply map. Returns "" or the fault.
 std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Reply* reply,
                            bool* have_id, std::optional<bool>* ok, std::optional<Error>* error) {
@@ -431,6 +498,12 @@ std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Re
   } else if (name == "stats") {
     if (val.type != object_type::MAP) return ReplyMustBe("stats", "a map");
     return ReadStats(val, &reply->stats);
+  } else if (name == "workers") {
+    if (val.type != object_type::ARRAY) return ReplyMustBe("workers", "an array");
+    return ReadWorkers(val, &reply->workers);
+  } else if (name == "heap_used") {
+    if (!IsUint(val)) return ReplyMustBe("heap_used", "a non-negative integer");
+    reply->heap_used = val.via.u64;
   }
   // Anything else ("protocol", keys of later versions) is ignored.
   return {};
@@ -487,6 +560,7 @@ void EncodeRequest(const Request& request, std::string* out) {
     if (!request.hydrate_global.empty()) ++entries;
     if (!request.nonce.empty()) ++entries;
     if (request.combine) ++entries;
+    if (!request.retry) ++entries;
   } else if (request.op == Op::kCancel) {
     entries += 1;
   }
@@ -535,6 +609,10 @@ void EncodeRequest(const Request& request, std::string* out) {
       PackStr(pk, "combine");
       pk.pack_true();
     }
+    if (!request.retry) {
+      PackStr(pk, "retry");
+      pk.pack_false();
+    }
   } else if (request.op == Op::kCancel) {
     PackStr(pk, "target");
     pk.pack_uint64(request.target_id);
@@ -554,11 +632,12 @@ void EncodeReply(const Reply& reply, std::string* out) {
   const bool script = !reply.script.empty();
   const bool stats = !reply.stats.empty();
   const bool pid = reply.worker_pid != 0;
-  std::uint32_t entries = 2;  // id, ok
+  const bool heap = reply.heap_used != 0;
+  std::uint32_t entries = 2 + (heap ? 1 : 0);  // id, ok, heap_used
   if (reply.error) {
     entries += 1 + (reply.console.empty() ? 0 : 1);
   } else {
-    entries += (render ? 4 : 0) + (script ? 1 : 0) + (stats ? 1 : 0) + (pid ? 1 : 0);
+    entries += (render ? 4 : 0) + (script ? 1 : 0) + (stats ? 2 : 0) + (pid ? 1 : 0);
     if (!render && !stats && !pid) entries += 1;
   }
   pk.pack_map(entries);
@@ -599,6 +678,7 @@ void EncodeReply(const Reply& reply, std::string* out) {
         PackStr(pk, name);
         pk.pack_int64(value);
       }
+      PackWorkers(pk, reply.workers);
     }
     if (pid) {
       PackStr(pk, "pid");
@@ -618,6 +698,10 @@ void EncodeReply(const Reply& reply, std::string* out) {
       PackStr(pk, line.level);
       PackStr(pk, line.text);
     }
+  }
+  if (heap) {  // last, in fixed form: see PeekReplyHeapUsed
+    PackStr(pk, "heap_used");
+    pk.pack_fix_uint64(reply.heap_used);
   }
   sink.Finish();
 }
@@ -657,6 +741,21 @@ bool PatchReplyId(std::string* payload, std::uint64_t id) {
     (*payload)[kReplyIdOffset + i] = static_cast<char>(id >> (56 - 8 * i));
   }
   return true;
+}
+
+std::optional<std::uint64_t> PeekReplyHeapUsed(std::string_view payload) {
+  constexpr std::string_view kTail = "\xa9heap_used\xcf";
+  constexpr std::size_t kTailBytes = kTail.size() + 8;
+  if (!HasReplyPrefix(payload) || payload.size() < kReplyPrefixBytes + kTailBytes) {
+    return std::nullopt;
+  }
+  std::string_view tail = payload.substr(payload.size() - kTailBytes);
+  if (tail.substr(0, kTail.size()) != kTail) return std::nullopt;
+  std::uint64_t value = 0;
+  for (std::size_t i = kTail.size(); i < kTailBytes; ++i) {
+    value = (value << 8) | static_cast<unsigned char>(tail[i]);
+  }
+  return value;
 }
 
 std::optional<std::uint64_t> PeekReplyId(std::string_view payload) {

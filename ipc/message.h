@@ -28,7 +28,9 @@ struct Request {
   std::string props_msgpack;    // the "props" value as raw MessagePack bytes; a nil or absent
                                 // value is encoded as an empty map (0x80)
   std::string url;              // optional, "" when absent
-  std::uint32_t timeout_ms = 0;  // 0 = the daemon's default
+  std::uint32_t timeout_ms = 0;  // 0 = the daemon's default. Supervisor -> worker: the time left
+                                // until the request's deadline (never 0).
+  bool retry = true;  // a render whose worker dies may run once more on another worker
   // hydration (render): ask for the <script> element holding the props as JSON. The three names
   // are written into HTML and JS source as they are, so the decoder checks them against the
   // patterns below, whatever the op.
@@ -37,13 +39,26 @@ struct Request {
   std::string hydrate_global;  // "" = a JSON element; else ^[A-Za-z_$][A-Za-z0-9_$]{0,127}$
   std::string nonce;           // "" = none; else ^[A-Za-z0-9+/=_-]{1,256}$
   bool combine = false;        // reply html = html + script, and no separate script
-  // cancel
+  // cancel: the id of the request to stop. Supervisor -> worker: the job id of the render in
+  // flight; the worker answers that render `cancelled` and never replies to the cancel itself.
   std::uint64_t target_id = 0;
 };
 
 struct ConsoleLine {
   std::string level;  // "log", "info", "warn", "error", "debug"
   std::string text;
+};
+
+// One worker as the `stats` reply shows it (docs/operations.md).
+struct WorkerInfo {
+  std::uint32_t pid = 0;
+  std::uint32_t slot = 0;
+  std::string state;            // "starting", "ready", "busy", "retiring"
+  std::uint64_t generation = 0;  // bundle generation: 1 at start, +1 per reload
+  std::int64_t served = 0;       // replies this worker sent
+  std::int64_t restarts = 0;     // times its slot was refilled after an unasked exit
+  std::int64_t heap_used = 0;    // bytes, as of its last reply
+  std::int64_t rss = 0;          // bytes, read from /proc when the stats were taken
 };
 
 struct Reply {
@@ -56,8 +71,12 @@ struct Reply {
   std::vector<ConsoleLine> console;
   // the hydration <script> element; "" when not asked for or when combined into html
   std::string script;
-  // stats success: counters by name
+  // stats success: counters by name, and one entry per worker
   std::map<std::string, std::int64_t> stats;
+  std::vector<WorkerInfo> workers;
+  // Worker -> supervisor: the isolate's used heap in bytes after this request (0 = not told).
+  // Relayed to clients as "heap_used", who may ignore it.
+  std::uint64_t heap_used = 0;
   // worker hello (id 0, first frame a worker sends): its pid
   std::uint32_t worker_pid = 0;
 
@@ -88,6 +107,9 @@ Result<Reply> DecodeReply(std::string_view payload);
 // when the payload does not start the way EncodeReply writes it.
 bool PatchReplyId(std::string* payload, std::uint64_t id);
 std::optional<std::uint64_t> PeekReplyId(std::string_view payload);
+// Reads heap_used without decoding the reply: EncodeReply writes it last, in fixed 9-byte form,
+// so it is the payload's last 19 bytes. nullopt when the reply does not end with it.
+std::optional<std::uint64_t> PeekReplyHeapUsed(std::string_view payload);
 
 // Converts JSON text to the MessagePack bytes of the same value (for ssrctl --props and tests).
 Result<std::string> JsonToMsgpack(std::string_view json);

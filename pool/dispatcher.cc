@@ -1,3 +1,5 @@
+// The request side of the Dispatcher: the queue, deadlines, replies, retries, cancel, drain and
+// stop. The worker side (spawning, recycling, reloads) is in worker_lifecycle.cc.
 #include "pool/dispatcher.h"
 
 #include <signal.h>
@@ -7,14 +9,15 @@
 #include <string_view>
 #include <utility>
 
+#include "pool/process_memory.h"
+
 namespace ssrd::pool {
 namespace {
 
-constexpr std::uint64_t kInitialBackoffMs = 100;
-constexpr std::uint64_t kMaxBackoffMs = 5000;
-constexpr std::uint64_t kStopKillAfterMs = 2000;
-constexpr unsigned kMaxStartFailures = 3;
-constexpr int kFatalExitCode = 2;
+// A worker still rendering this long after its job's deadline did not stop by itself (native
+// code, or a termination V8 did not act on): it is killed.
+constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
+constexpr unsigned kMaxAttempts = 2;  // a render runs at most twice (one retry after a crash)
 
 double MillisSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -49,6 +52,11 @@ std::string TagOf(const std::string& log_tag, std::uint64_t id) {
   return log_tag.empty() ? "[r" + std::to_string(id) + "]" : log_tag;
 }
 
+std::int64_t MillisBetween(std::chrono::steady_clock::time_point from,
+                           std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
 }  // namespace
 
 std::string EncodeErrorPayload(std::uint64_t id, ipc::ErrorCode code, std::string message) {
@@ -60,219 +68,20 @@ std::string EncodeErrorPayload(std::uint64_t id, ipc::ErrorCode code, std::strin
   return framed.substr(ipc::kFrameHeaderBytes);
 }
 
-Dispatcher::Dispatcher(uv_loop_t* loop, WorkerSpawnOptions spawn_options, unsigned workers)
-    : loop_(loop), spawn_options_(std::move(spawn_options)), kill_timer_(loop), post_timer_(loop) {
-  for (unsigned i = 0; i < workers; ++i) {
+Dispatcher::Dispatcher(uv_loop_t* loop, const PoolOptions& options,
+                       WorkerSpawnOptions spawn_options)
+    : loop_(loop),
+      options_(options),
+      spawn_options_(std::move(spawn_options)),
+      drain_timer_(loop),
+      deadline_timer_(loop),
+      post_timer_(loop) {
+  for (unsigned i = 0; i < options_.workers; ++i) {
     slots_.push_back(std::make_unique<Slot>(loop, i));
-    slots_.back()->backoff_ms = kInitialBackoffMs;
   }
 }
 
 Dispatcher::~Dispatcher() = default;
-
-void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
-  if (started_) return;
-  started_ = true;
-  on_ready_ = std::move(on_ready);
-  for (auto& slot : slots_) {
-    if (ready_reported_) break;  // a spawn failure already decided the outcome
-    Spawn(*slot);
-  }
-}
-
-void Dispatcher::Spawn(Slot& slot) noexcept {
-  WorkerProcess::Callbacks cb;
-  Slot* s = &slot;
-  cb.on_ready = [this, s](WorkerProcess&) { OnWorkerReady(*s); };
-  cb.on_start_error = [this, s](WorkerProcess&, ipc::Error e) {
-    OnWorkerStartError(*s, std::move(e));
-  };
-  cb.on_reply = [this, s](WorkerProcess&, std::string&& p) { OnWorkerReply(*s, std::move(p)); };
-  cb.on_exit = [this, s](WorkerProcess&, const WorkerExit& e) { OnWorkerExit(*s, e); };
-  auto worker = WorkerProcess::Spawn(loop_, spawn_options_, std::move(cb));
-  if (!worker.ok()) {
-    if (!ready_reported_) {
-      slot.fatal = true;
-      ReportReady(worker.error());
-    } else {
-      spdlog::error("worker slot {}: {}", slot.index, worker.error().message);
-      ScheduleRespawn(slot);
-    }
-    return;
-  }
-  slot.worker = std::move(worker).value();
-  spdlog::debug("worker slot {}: started worker {}", slot.index, slot.worker->pid());
-}
-
-void Dispatcher::ScheduleRespawn(Slot& slot) noexcept {
-  std::uint64_t delay = slot.backoff_ms;
-  slot.backoff_ms = std::min(slot.backoff_ms * 2, kMaxBackoffMs);
-  spdlog::info("worker slot {}: respawning in {} ms", slot.index, delay);
-  Slot* s = &slot;
-  slot.respawn_timer.Start(delay, [this, s] {
-    if (!stopping_) Spawn(*s);
-  });
-}
-
-void Dispatcher::OnWorkerReady(Slot& slot) noexcept {
-  slot.start_failures = 0;
-  slot.ever_ready = true;
-  spdlog::info("worker {} ready (slot {})", slot.worker->pid(), slot.index);
-  if (stopping_) return;
-  if (!ready_reported_ &&
-      std::all_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->ever_ready; })) {
-    ReportReady({});
-  }
-  Dispatch();
-}
-
-void Dispatcher::OnWorkerStartError(Slot& slot, ipc::Error error) noexcept {
-  pid_t pid = slot.worker->pid();
-  slot.last_start_error = error.message;
-  if (error.code != ipc::ErrorCode::kBundleError) {
-    spdlog::warn("worker {} failed to start: {}", pid, error.ToString());
-    return;  // it exits; the exit decides about a respawn
-  }
-  slot.fatal = true;
-  if (!ready_reported_ || !started_ok_) {
-    // The caller reports it (ssrd prints exactly one line); logging here too would repeat it.
-    spdlog::debug("worker {} (slot {}): {}", pid, slot.index, error.ToString());
-    ReportReady(std::move(error));
-  } else {
-    spdlog::error("worker {} (slot {}): bundle error, slot retired: {}", pid, slot.index,
-                  error.message);
-  }
-}
-
-void Dispatcher::OnWorkerReply(Slot& slot, std::string&& payload) noexcept {
-  WorkerProcess& worker = *slot.worker;
-  if (!slot.job) return;  // WorkerProcess only delivers replies to a request in flight
-  auto reply_id = ipc::PeekReplyId(payload);
-  if (!reply_id || *reply_id != slot.job->id) {
-    spdlog::warn("{} worker {} replied with id {} instead of {}; killing it",
-                 TagOf(slot.job->log_tag, slot.job->request.id), worker.pid(),
-                 reply_id ? std::to_string(*reply_id) : "?", slot.job->id);
-    worker.Kill(SIGKILL);  // its exit answers the job with worker_crashed
-    return;
-  }
-  Job job = std::move(*slot.job);
-  slot.job.reset();
-  ipc::PatchReplyId(&payload, job.request.id);
-  bool ok = ReplyIsOk(payload);
-  ++counters_.served;
-  if (ok) {
-    slot.backoff_ms = kInitialBackoffMs;
-    spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                  ipc::OpName(job.request.op), job.request.component, worker.pid(),
-                  MillisSince(job.started_at));
-  } else {
-    ++counters_.errors;
-    spdlog::warn("{} {} {} on worker {}: error reply after {:.1f} ms",
-                 TagOf(job.log_tag, job.request.id), ipc::OpName(job.request.op),
-                 job.request.component, worker.pid(), MillisSince(job.started_at));
-  }
-  if (!stopping_) Dispatch();
-  if (job.on_reply) job.on_reply(std::move(payload));
-}
-
-void Dispatcher::OnWorkerExit(Slot& slot, const WorkerExit& exit) noexcept {
-  std::unique_ptr<WorkerProcess> worker = std::move(slot.worker);  // deleted on return
-  pid_t pid = worker->pid();
-  bool fatal_exit = exit.term_signal == 0 && exit.exit_status == kFatalExitCode;
-
-  if (slot.job) {
-    Job job = std::move(*slot.job);
-    slot.job.reset();
-    if (stopping_) {
-      PostError(std::move(job), ipc::ErrorCode::kShuttingDown,
-                "the pool stopped while this request was rendering");
-    } else {
-      ++counters_.crashes;
-      std::string message = "worker " + std::to_string(pid) + " " + exit.Describe() +
-                            " while rendering " + job.request.component;
-      spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), message);
-      PostError(std::move(job), ipc::ErrorCode::kWorkerCrashed, std::move(message));
-    }
-  } else if (!stopping_) {
-    ++counters_.crashes;
-    // After a failed start the caller reports the one error that matters; quieter then.
-    bool quiet = ready_reported_ && !started_ok_;
-    if (fatal_exit) {
-      spdlog::log(quiet ? spdlog::level::debug : spdlog::level::err,
-                  "worker {} (slot {}) exited with code 2 (fatal bundle or configuration error): "
-                  "the slot is not respawned{}",
-                  pid, slot.index,
-                  slot.last_start_error.empty() ? "" : ": " + slot.last_start_error);
-    } else {
-      spdlog::log(quiet ? spdlog::level::debug : spdlog::level::warn,
-                  "worker {} (slot {}) {} unexpectedly", pid, slot.index, exit.Describe());
-    }
-  } else {
-    spdlog::debug("worker {} (slot {}) {}", pid, slot.index, exit.Describe());
-  }
-
-  if (stopping_) {
-    CheckStopped();
-    return;
-  }
-  if (fatal_exit) {
-    slot.fatal = true;
-    if (!ready_reported_) {
-      ReportReady(ipc::MakeError(
-          ipc::ErrorCode::kBundleError,
-          slot.last_start_error.empty()
-              ? "worker " + std::to_string(pid) + " exited with code 2 before it was ready"
-              : slot.last_start_error));
-    }
-  } else if (!worker->was_ready()) {
-    if (++slot.start_failures >= kMaxStartFailures && !ready_reported_) {
-      slot.fatal = true;
-      ReportReady(ipc::MakeError(
-          ipc::ErrorCode::kUnavailable,
-          "worker " + spawn_options_.executable + " " + exit.Describe() + " before it was ready (" +
-              std::to_string(kMaxStartFailures) + " attempts)" +
-              (slot.last_start_error.empty() ? "" : ": " + slot.last_start_error)));
-    }
-  }
-  if (!slot.fatal) ScheduleRespawn(slot);
-  if (!AnyWorkerPossible()) {
-    FailQueued(ipc::ErrorCode::kUnavailable,
-               "no worker is available: " + (slot.last_start_error.empty()
-                                                 ? "every worker slot failed fatally"
-                                                 : slot.last_start_error));
-  }
-}
-
-void Dispatcher::Dispatch() noexcept {
-  while (!queue_.empty()) {
-    Slot* idle = nullptr;
-    for (auto& slot : slots_) {
-      if (slot->worker && slot->worker->state() == WorkerProcess::State::kReady && !slot->job) {
-        idle = slot.get();
-        break;
-      }
-    }
-    if (idle == nullptr) return;
-    Job job = std::move(queue_.front());
-    queue_.pop_front();
-    std::string framed;
-    std::uint64_t client_id = job.request.id;
-    job.request.id =
-        job.id;  // the worker sees the pool-wide id; PatchReplyId restores the client's
-    ipc::EncodeRequest(job.request, &framed);
-    job.request.id = client_id;
-    job.started_at = std::chrono::steady_clock::now();
-    spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
-                  ipc::OpName(job.request.op), job.request.component, idle->worker->pid(), job.id,
-                  MillisSince(job.queued_at));
-    idle->job = std::move(job);
-    idle->worker->SendFramed(std::move(framed));
-  }
-}
-
-bool Dispatcher::AnyWorkerPossible() const {
-  return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return !s->fatal; });
-}
 
 Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag) {
   Job job;
@@ -280,18 +89,164 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
   job.request = std::move(request);
   job.on_reply = std::move(on_reply);
   job.log_tag = std::move(log_tag);
-  job.queued_at = std::chrono::steady_clock::now();
+  job.queued_at = Clock::now();
+  std::uint32_t timeout_ms =
+      job.request.timeout_ms != 0 ? job.request.timeout_ms : options_.default_timeout_ms;
+  job.deadline = job.queued_at + std::chrono::milliseconds(timeout_ms);
   Pool::JobId id = job.id;
-  if (stopping_) {
-    PostError(std::move(job), ipc::ErrorCode::kShuttingDown, "the pool is stopping");
+  if (stopping_ || draining_) {
+    PostError(std::move(job), ipc::ErrorCode::kShuttingDown, "the daemon is shutting down");
   } else if (started_ && !AnyWorkerPossible()) {
     PostError(std::move(job), ipc::ErrorCode::kUnavailable,
               "no worker is available: every worker slot failed fatally");
+  } else if (queue_.size() >= options_.max_queue) {
+    ++counters_.overloads;
+    spdlog::warn("{} overloaded: {} requests are already waiting", TagOf(job.log_tag, job.request.id),
+                 queue_.size());
+    PostError(std::move(job), ipc::ErrorCode::kOverloaded,
+              "the queue is full (" + std::to_string(queue_.size()) +
+                  " requests waiting); try again later");
   } else {
+    Clock::time_point deadline = job.deadline;
     queue_.push_back(std::move(job));
     if (started_) Dispatch();
+    ArmDeadlineTimer(deadline);
   }
   return id;
+}
+
+Dispatcher::Worker* Dispatcher::IdleWorker() const {
+  for (auto& slot : slots_) {
+    Worker* w = slot->active.get();
+    if (w && w->process && w->process->state() == WorkerProcess::State::kReady && !w->job) {
+      return w;
+    }
+  }
+  return nullptr;
+}
+
+void Dispatcher::Dispatch() noexcept {
+  while (!queue_.empty()) {
+    Worker* idle = IdleWorker();
+    if (idle == nullptr) return;
+    Job job = std::move(queue_.front());
+    queue_.pop_front();
+    Clock::time_point now = Clock::now();
+    if (now >= job.deadline) {
+      ++counters_.timeouts;
+      std::int64_t waited = MillisBetween(job.queued_at, now);
+      PostError(std::move(job), ipc::ErrorCode::kTimeout,
+                "the deadline passed after " + std::to_string(waited) +
+                    " ms in the queue, before a worker was free");
+      continue;
+    }
+    // The worker enforces the deadline itself, so it is told the time left, rounded up.
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(job.deadline - now).count();
+    std::uint64_t client_id = job.request.id;
+    std::uint32_t client_timeout = job.request.timeout_ms;
+    job.request.id = job.id;  // the worker sees the pool-wide id; PatchReplyId restores the client's
+    job.request.timeout_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
+    std::string framed;
+    ipc::EncodeRequest(job.request, &framed);
+    job.request.id = client_id;
+    job.request.timeout_ms = client_timeout;
+    job.started_at = now;
+    ++job.attempts;
+    spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
+                  ipc::OpName(job.request.op), job.request.component, idle->process->pid(), job.id,
+                  MillisSince(job.queued_at));
+    Clock::time_point backstop = job.deadline + kDeadlineBackstop;
+    idle->job = std::move(job);
+    idle->process->SendFramed(std::move(framed));
+    ArmDeadlineTimer(backstop);
+  }
+}
+
+void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
+  WorkerProcess& process = *worker.process;
+  if (!worker.job) return;  // WorkerProcess only delivers replies to a request in flight
+  auto reply_id = ipc::PeekReplyId(payload);
+  if (!reply_id || *reply_id != worker.job->id) {
+    spdlog::warn("{} worker {} replied with id {} instead of {}; killing it",
+                 TagOf(worker.job->log_tag, worker.job->request.id), process.pid(),
+                 reply_id ? std::to_string(*reply_id) : "?", worker.job->id);
+    process.Kill(SIGKILL);  // its exit answers the job with worker_crashed
+    return;
+  }
+  Job job = std::move(*worker.job);
+  worker.job.reset();
+  ipc::PatchReplyId(&payload, job.request.id);
+  if (auto heap = ipc::PeekReplyHeapUsed(payload)) worker.heap_used = static_cast<std::int64_t>(*heap);
+  bool ok = ReplyIsOk(payload);
+  ++counters_.served;
+  ++worker.served;
+  if (ok) {
+    slots_[worker.slot]->backoff_ms = 0;
+    spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
+                  ipc::OpName(job.request.op), job.request.component, process.pid(),
+                  MillisSince(job.started_at));
+  } else {
+    ++counters_.errors;
+    auto decoded = ipc::DecodeReply(payload);
+    if (decoded.ok() && decoded->error && decoded->error->code == ipc::ErrorCode::kTimeout) {
+      ++counters_.timeouts;
+    }
+    spdlog::warn("{} {} {} on worker {}: {} after {:.1f} ms", TagOf(job.log_tag, job.request.id),
+                 ipc::OpName(job.request.op), job.request.component, process.pid(),
+                 decoded.ok() && decoded->error ? decoded->error->ToString() : "error reply",
+                 MillisSince(job.started_at));
+  }
+  if (worker.role == Role::kRetired) {
+    AskToExit(worker);  // it finished its last job
+  } else {
+    MaybeRecycle(worker);
+  }
+  if (!stopping_) Dispatch();
+  if (job.on_reply) job.on_reply(std::move(payload));
+  CheckDrained();
+}
+
+// A worker exited with a job in flight: retry it once elsewhere, or answer why it failed.
+void Dispatcher::HandleJobOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept {
+  Job job = std::move(*worker.job);
+  worker.job.reset();
+  pid_t pid = worker.process->pid();
+  if (stopping_) {
+    PostError(std::move(job), ipc::ErrorCode::kShuttingDown,
+              "the daemon stopped while this request was rendering");
+    return;
+  }
+  if (job.killed_at_deadline) {
+    ++counters_.timeouts;
+    PostError(std::move(job), ipc::ErrorCode::kTimeout,
+              "render of " + job.request.component + " passed its deadline and did not stop; worker " +
+                  std::to_string(pid) + " was killed");
+    return;
+  }
+  std::string what = "worker " + std::to_string(pid) + " " + exit.Describe() + " while rendering " +
+                     job.request.component;
+  // Exit code 2 is a bundle or configuration error: the next worker would fail the same way.
+  bool fatal = exit.term_signal == 0 && exit.exit_status == 2;
+  bool may_retry = job.request.retry && !fatal && job.attempts < kMaxAttempts &&
+                   Clock::now() < job.deadline;
+  if (may_retry && AnyWorkerPossible()) {
+    ++counters_.retries;
+    spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id), what);
+    queue_.push_front(std::move(job));
+    Post([this] {
+      if (!stopping_) Dispatch();
+    });
+    return;
+  }
+  spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), what);
+  if (job.attempts > 1) what += " (after one retry)";
+  PostError(std::move(job), ipc::ErrorCode::kWorkerCrashed, std::move(what));
+}
+
+bool Dispatcher::AnyWorkerPossible() const {
+  return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) {
+    return !s->fatal || (s->active && s->active->process) || s->successor;
+  });
 }
 
 bool Dispatcher::CancelQueued(Pool::JobId id) {
@@ -300,11 +255,32 @@ bool Dispatcher::CancelQueued(Pool::JobId id) {
   Job job = std::move(*it);
   queue_.erase(it);
   ++counters_.errors;
+  ++counters_.cancels;
   spdlog::debug("{} cancelled while queued", TagOf(job.log_tag, job.request.id));
   if (job.on_reply)
     job.on_reply(
         EncodeErrorPayload(job.request.id, ipc::ErrorCode::kCancelled,
                            "request " + std::to_string(job.request.id) + " was cancelled"));
+  CheckDrained();
+  return true;
+}
+
+bool Dispatcher::Cancel(Pool::JobId id) {
+  if (CancelQueued(id)) return true;
+  Worker* running = nullptr;
+  ForEachWorker([&](Worker& w) {
+    if (w.job && w.job->id == id && w.process) running = &w;
+  });
+  if (running == nullptr) return false;
+  ipc::Request cancel;
+  cancel.op = ipc::Op::kCancel;
+  cancel.target_id = id;
+  std::string framed;
+  ipc::EncodeRequest(cancel, &framed);
+  running->process->SendControl(std::move(framed));
+  ++counters_.cancels;
+  spdlog::debug("{} cancel sent to worker {}",
+                TagOf(running->job->log_tag, running->job->request.id), running->process->pid());
   return true;
 }
 
@@ -316,6 +292,80 @@ void Dispatcher::FailQueued(ipc::ErrorCode code, const std::string& message) noe
   }
 }
 
+// One timer for every deadline: armed for the earliest one known, and on firing it sweeps the
+// queue and the workers and re-arms for the next. Submit only ever pulls it earlier, so the cost
+// per request is constant and the sweep runs only when something is due.
+void Dispatcher::ArmDeadlineTimer(Clock::time_point due) noexcept {
+  if (deadline_due_ && *deadline_due_ <= due && deadline_timer_.pending()) return;
+  deadline_due_ = due;
+  auto delay = std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now()).count();
+  deadline_timer_.Start(static_cast<std::uint64_t>(std::max<std::int64_t>(delay, 0)),
+                        [this] { SweepDeadlines(); });
+}
+
+void Dispatcher::SweepDeadlines() noexcept {
+  deadline_due_.reset();
+  Clock::time_point now = Clock::now();
+  std::optional<Clock::time_point> next;
+  auto consider = [&next](Clock::time_point t) {
+    if (!next || t < *next) next = t;
+  };
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->deadline <= now) {
+      Job job = std::move(*it);
+      it = queue_.erase(it);
+      ++counters_.timeouts;
+      std::int64_t waited = MillisBetween(job.queued_at, now);
+      spdlog::warn("{} timed out after {} ms in the queue", TagOf(job.log_tag, job.request.id),
+                   waited);
+      PostError(std::move(job), ipc::ErrorCode::kTimeout,
+                "the deadline passed after " + std::to_string(waited) +
+                    " ms in the queue, before a worker was free");
+    } else {
+      consider(it->deadline);
+      ++it;
+    }
+  }
+  ForEachWorker([&](Worker& w) {
+    if (!w.job || !w.process || w.job->killed_at_deadline) return;
+    Clock::time_point backstop = w.job->deadline + kDeadlineBackstop;
+    if (backstop > now) {
+      consider(backstop);
+      return;
+    }
+    spdlog::error("{} worker {} is still rendering {} ms past the deadline; killing it",
+                  TagOf(w.job->log_tag, w.job->request.id), w.process->pid(),
+                  MillisBetween(w.job->deadline, now));
+    w.job->killed_at_deadline = true;
+    w.process->Kill(SIGKILL);
+  });
+  if (next) ArmDeadlineTimer(*next);
+  CheckDrained();
+}
+
+void Dispatcher::Drain(std::uint32_t drain_ms, std::function<void()> on_stopped) {
+  if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
+  if (draining_ || stopping_) return;
+  draining_ = true;
+  spdlog::info("draining: {} queued and {} in flight, for up to {} ms", queue_.size(),
+               stats().in_flight, drain_ms);
+  drain_timer_.Start(drain_ms, [this, drain_ms] {
+    spdlog::warn("drain timeout of {} ms reached with {} queued and {} in flight; stopping",
+                 drain_ms, queue_.size(), stats().in_flight);
+    Stop(nullptr);
+  });
+  CheckDrained();
+}
+
+void Dispatcher::CheckDrained() noexcept {
+  if (!draining_ || stopping_ || !queue_.empty()) return;
+  bool busy = false;
+  ForEachWorker([&busy](Worker& w) { busy = busy || w.job.has_value(); });
+  if (busy) return;
+  drain_timer_.Stop();
+  Post([this] { Stop(nullptr); });
+}
+
 void Dispatcher::Stop(std::function<void()> on_stopped) {
   if (on_stopped) on_stopped_.push_back(std::move(on_stopped));
   if (stopping_) {
@@ -323,30 +373,21 @@ void Dispatcher::Stop(std::function<void()> on_stopped) {
     return;
   }
   stopping_ = true;
-  FailQueued(ipc::ErrorCode::kShuttingDown, "the pool is stopping");
-  for (auto& slot : slots_) {
-    slot->respawn_timer.Stop();
-    if (slot->worker) slot->worker->CloseChannel();
-  }
-  kill_timer_.Start(kStopKillAfterMs, [this] {
-    for (auto& slot : slots_) {
-      if (slot->worker && slot->worker->process_running()) {
-        spdlog::warn("worker {} still running {} ms after its channel closed; sending SIGKILL",
-                     slot->worker->pid(), kStopKillAfterMs);
-        slot->worker->Kill(SIGKILL);
-      }
-    }
-  });
+  drain_timer_.Stop();
+  deadline_timer_.Stop();
+  watcher_.reset();
+  FailQueued(ipc::ErrorCode::kShuttingDown, "the daemon is shutting down");
+  for (auto& slot : slots_) slot->respawn_timer.Stop();
+  ForEachWorker([this](Worker& w) { AskToExit(w); });
   CheckStopped();
 }
 
 void Dispatcher::CheckStopped() noexcept {
   if (!stopping_ || stopped_reported_) return;
-  for (auto& slot : slots_) {
-    if (slot->worker) return;
-  }
+  bool any = !retired_.empty();
+  for (auto& slot : slots_) any = any || slot->active || slot->successor;
+  if (any) return;
   stopped_reported_ = true;
-  kill_timer_.Stop();
   if (!ready_reported_ && on_ready_) {
     ReportReady(
         ipc::MakeError(ipc::ErrorCode::kShuttingDown, "the pool stopped before it was ready"));
@@ -372,8 +413,9 @@ void Dispatcher::ReportReady(ipc::Result<void> result) noexcept {
 void Dispatcher::PostError(Job job, ipc::ErrorCode code, std::string message) noexcept {
   ++counters_.errors;
   std::string payload = EncodeErrorPayload(job.request.id, code, std::move(message));
-  Post([fn = std::move(job.on_reply), payload = std::move(payload)]() mutable {
+  Post([this, fn = std::move(job.on_reply), payload = std::move(payload)]() mutable {
     if (fn) fn(std::move(payload));
+    CheckDrained();
   });
 }
 
@@ -394,22 +436,35 @@ Stats Dispatcher::stats() const {
   Stats s = counters_;
   s.workers = 0;
   s.in_flight = 0;
-  for (auto& slot : slots_) {
-    if (slot->worker && (slot->worker->state() == WorkerProcess::State::kReady ||
-                         slot->worker->state() == WorkerProcess::State::kBusy)) {
+  s.worker_table.clear();
+  ForEachWorker([&s](Worker& w) {
+    if (!w.process) return;
+    WorkerProcess::State state = w.process->state();
+    if (w.role == Role::kActive &&
+        (state == WorkerProcess::State::kReady || state == WorkerProcess::State::kBusy)) {
       ++s.workers;
     }
-    if (slot->job) ++s.in_flight;
-  }
+    if (w.job) ++s.in_flight;
+    ipc::WorkerInfo info;
+    info.pid = static_cast<std::uint32_t>(w.process->pid());
+    info.slot = w.slot;
+    info.state = w.role == Role::kRetired ? "retiring" : WorkerStateName(state);
+    info.generation = w.generation;
+    info.served = w.served;
+    info.heap_used = w.heap_used;
+    info.rss = ResidentBytes(w.process->pid());
+    s.worker_table.push_back(std::move(info));
+  });
+  for (auto& info : s.worker_table) info.restarts = slots_[info.slot]->restarts;
   s.queued = static_cast<std::int64_t>(queue_.size());
   return s;
 }
 
 std::vector<pid_t> Dispatcher::worker_pids() const {
   std::vector<pid_t> pids;
-  for (auto& slot : slots_) {
-    if (slot->worker && slot->worker->process_running()) pids.push_back(slot->worker->pid());
-  }
+  ForEachWorker([&pids](Worker& w) {
+    if (w.process && w.process->process_running()) pids.push_back(w.process->pid());
+  });
   return pids;
 }
 

@@ -1,11 +1,20 @@
-// The process table and the queue behind Pool: a fixed number of worker slots, one FIFO queue of
-// jobs, one job in flight per worker.
+// The process table and the queue behind Pool: a fixed number of worker slots, one bounded FIFO
+// queue of jobs, one job in flight per worker.
 //
-// Each job gets a pool-wide id (from 1; 0 is the hello) that the worker sees as the request id;
-// the worker's reply has the client's id patched back in place (ipc::PatchReplyId) so the html is
-// never re-encoded. A worker that exits while rendering answers its job with worker_crashed and
-// its slot is respawned after a backoff (100 ms doubling to 5 s, reset by a served request). Exit
-// code 2 (fatal bundle/config error) retires the slot for good.
+// Requests (dispatcher.cc): each job gets a pool-wide id (from 1; 0 is the hello) that the worker
+// sees as the request id; the worker's reply has the client's id patched back in place
+// (ipc::PatchReplyId) so the html is never re-encoded. Each job has a deadline; the worker is told
+// the time left and stops the render itself, and the deadline timer answers jobs that expire in
+// the queue and kills a worker still busy 1 s past its job's deadline. A job whose worker dies is
+// queued again at the front, once, unless the request opted out.
+//
+// Workers (worker_lifecycle.cc): a slot holds the `active` worker that serves it and, while it is
+// being replaced, a `successor` starting beside it, so capacity never drops: recycling (request
+// count, heap, RSS) replaces one slot; a reload gives every slot a successor on the new bundle and
+// promotes them all together once every one is ready, or discards them all when one fails. A
+// replaced worker is `retired`: it gets no new job, and its channel closes once it is idle. An
+// active worker that exits unasked is respawned after a backoff (100 ms doubling to 5 s, reset by
+// a served request); exit code 2 (fatal bundle/config error) retires the slot until a reload.
 //
 // Loop thread only. Replies and notifications that do not come straight from a worker are posted
 // to the loop, so no callback runs inside Submit/Start/Stop (see pool.h).
@@ -24,6 +33,7 @@
 
 #include "ipc/error.h"
 #include "ipc/message.h"
+#include "pool/bundle_watcher.h"
 #include "pool/pool.h"
 #include "pool/timer.h"
 #include "pool/worker_process.h"
@@ -32,7 +42,7 @@ namespace ssrd::pool {
 
 class Dispatcher {
  public:
-  Dispatcher(uv_loop_t* loop, WorkerSpawnOptions spawn_options, unsigned workers);
+  Dispatcher(uv_loop_t* loop, const PoolOptions& options, WorkerSpawnOptions spawn_options);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -40,41 +50,85 @@ class Dispatcher {
   void Start(std::function<void(ipc::Result<void>)> on_ready);
   Pool::JobId Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag);
   bool CancelQueued(Pool::JobId job);
+  bool Cancel(Pool::JobId job);
+  void Reload(std::string reason);
+  void Drain(std::uint32_t drain_ms, std::function<void()> on_stopped);
   void Stop(std::function<void()> on_stopped);
   Stats stats() const;
   std::vector<pid_t> worker_pids() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   struct Job {
     Pool::JobId id = 0;
     ipc::Request request;  // request.id is the client's id
     Pool::ReplyFn on_reply;
     std::string log_tag;
-    std::chrono::steady_clock::time_point queued_at;
-    std::chrono::steady_clock::time_point started_at;
+    Clock::time_point queued_at;
+    Clock::time_point deadline;
+    Clock::time_point started_at;
+    unsigned attempts = 0;        // times it was sent to a worker
+    bool killed_at_deadline = false;  // its worker was killed by the deadline backstop
+  };
+  enum class Role { kActive, kSuccessor, kRetired };
+  struct Worker {
+    Worker(uv_loop_t* loop, unsigned slot, std::uint64_t generation)
+        : slot(slot), generation(generation), stop_timer(loop) {}
+    unsigned slot;
+    std::uint64_t generation;
+    Role role = Role::kActive;
+    std::unique_ptr<WorkerProcess> process;
+    std::optional<Job> job;  // in flight
+    std::int64_t served = 0;
+    std::int64_t heap_used = 0;
+    Clock::time_point rss_checked_at;
+    bool recycle_due = false;
+    Timer stop_timer;  // escalates from a closed channel to SIGTERM and SIGKILL
   };
   struct Slot {
-    explicit Slot(uv_loop_t* loop, unsigned index) : index(index), respawn_timer(loop) {}
+    Slot(uv_loop_t* loop, unsigned index) : index(index), respawn_timer(loop) {}
     unsigned index;
-    std::unique_ptr<WorkerProcess> worker;
-    std::optional<Job> job;  // in flight on `worker`
+    std::unique_ptr<Worker> active;
+    std::unique_ptr<Worker> successor;
     Timer respawn_timer;
-    std::uint64_t backoff_ms;
+    std::uint64_t backoff_ms = 0;
+    std::int64_t restarts = 0;
     bool ever_ready = false;
-    bool fatal = false;           // exit code 2 or a failed start: never respawned
+    bool fatal = false;           // exit code 2 or a failed start: not respawned until a reload
     unsigned start_failures = 0;  // consecutive exits before the hello
     std::string last_start_error;
+    Clock::time_point successor_failed_at;  // recycling waits a backoff after a failed successor
   };
 
-  void Spawn(Slot& slot) noexcept;
+  // worker_lifecycle.cc
+  std::unique_ptr<Worker> SpawnWorker(Slot& slot, std::uint64_t generation) noexcept;
+  void SpawnActive(Slot& slot) noexcept;
   void ScheduleRespawn(Slot& slot) noexcept;
-  void OnWorkerReady(Slot& slot) noexcept;
-  void OnWorkerStartError(Slot& slot, ipc::Error error) noexcept;
-  void OnWorkerReply(Slot& slot, std::string&& payload) noexcept;
-  void OnWorkerExit(Slot& slot, const WorkerExit& exit) noexcept;
+  void OnWorkerReady(Worker& worker) noexcept;
+  void OnWorkerStartError(Worker& worker, ipc::Error error) noexcept;
+  void OnWorkerExit(Worker& worker, const WorkerExit& exit) noexcept;
+  void OnActiveExit(Slot& slot, std::unique_ptr<Worker> worker, const WorkerExit& exit) noexcept;
+  void OnSuccessorFailed(Slot& slot, std::uint64_t generation, const std::string& why) noexcept;
+  void MaybeRecycle(Worker& worker) noexcept;
+  void Promote(Slot& slot) noexcept;
+  void MaybeCommitReload() noexcept;
+  void AbortReload(const std::string& why) noexcept;
+  void Retire(std::unique_ptr<Worker> worker) noexcept;
+  void AskToExit(Worker& worker) noexcept;
+  std::unique_ptr<Worker> TakeWorker(Worker& worker) noexcept;
+  void ForEachWorker(const std::function<void(Worker&)>& fn) const;
+
+  // dispatcher.cc
+  void OnWorkerReply(Worker& worker, std::string&& payload) noexcept;
+  void HandleJobOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept;
   void Dispatch() noexcept;
+  Worker* IdleWorker() const;
   bool AnyWorkerPossible() const;
   void FailQueued(ipc::ErrorCode code, const std::string& message) noexcept;
+  void ArmDeadlineTimer(Clock::time_point due) noexcept;
+  void SweepDeadlines() noexcept;
+  void CheckDrained() noexcept;
   void ReportReady(ipc::Result<void> result) noexcept;
   void CheckStopped() noexcept;
   // Answers a job with an error reply, posted (never inside the caller's call).
@@ -83,20 +137,29 @@ class Dispatcher {
   void RunPosted() noexcept;
 
   uv_loop_t* loop_;
+  PoolOptions options_;
   WorkerSpawnOptions spawn_options_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::unique_ptr<Worker>> retired_;  // draining their last job, then exiting
   std::deque<Job> queue_;
   Pool::JobId next_job_id_ = 1;
   Stats counters_;
+
+  std::uint64_t generation_ = 1;         // the generation serving requests
+  std::uint64_t reload_generation_ = 0;  // the generation starting, 0 = no reload under way
+  std::unique_ptr<BundleWatcher> watcher_;
 
   std::function<void(ipc::Result<void>)> on_ready_;
   bool started_ = false;
   bool ready_reported_ = false;
   bool started_ok_ = false;  // on_ready got ok
+  bool draining_ = false;
   bool stopping_ = false;
   bool stopped_reported_ = false;
   std::vector<std::function<void()>> on_stopped_;
-  Timer kill_timer_;
+  Timer drain_timer_;
+  Timer deadline_timer_;
+  std::optional<Clock::time_point> deadline_due_;  // when deadline_timer_ fires
 
   std::vector<std::function<void()>> posted_;
   Timer post_timer_;

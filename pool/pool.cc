@@ -68,7 +68,7 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options) : options_(std::move(options)) 
   spawn.heap_limit_mb = options_.heap_limit_mb;
   spawn.max_frame_bytes = options_.max_frame_bytes;
   spawn.node_env = options_.node_env;
-  dispatcher_ = std::make_unique<Dispatcher>(loop, std::move(spawn), options_.workers);
+  dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn));
 }
 
 Pool::~Pool() = default;
@@ -88,6 +88,12 @@ ipc::Result<std::unique_ptr<Pool>> Pool::Create(uv_loop_t* loop, PoolOptions opt
     return ipc::MakeError(ipc::ErrorCode::kBadRequest,
                           "the frame limit must be at least 1024 bytes");
   }
+  if (options.default_timeout_ms == 0) {
+    return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the default timeout must be at least 1 ms");
+  }
+  if (options.max_queue == 0) {
+    return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the queue must hold at least 1 request");
+  }
   return std::unique_ptr<Pool>(new Pool(loop, std::move(options)));
 }
 
@@ -101,6 +107,14 @@ Pool::JobId Pool::Submit(ipc::Request request, ReplyFn on_reply, std::string log
 }
 
 bool Pool::CancelQueued(JobId job) { return dispatcher_->CancelQueued(job); }
+
+bool Pool::Cancel(JobId job) { return dispatcher_->Cancel(job); }
+
+void Pool::Reload(std::string reason) { dispatcher_->Reload(std::move(reason)); }
+
+void Pool::Drain(std::uint32_t drain_ms, std::function<void()> on_stopped) {
+  dispatcher_->Drain(drain_ms, std::move(on_stopped));
+}
 
 void Pool::Stop(std::function<void()> on_stopped) { dispatcher_->Stop(std::move(on_stopped)); }
 

@@ -37,8 +37,21 @@ struct PoolOptions {
   std::size_t heap_limit_mb = 512;
   std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;
   std::string node_env = "production";
+  // The deadline of a request that names none (timeout_ms 0), counted from Submit.
+  std::uint32_t default_timeout_ms = 10000;
+  // Requests waiting for a worker beyond this many are answered `overloaded` at once.
+  std::size_t max_queue = 1024;
+  // Recycling: a worker is replaced after this many replies, or once its V8 heap or its resident
+  // memory passes the threshold. 0 = never.
+  std::uint64_t recycle_after_requests = 0;
+  std::size_t recycle_heap_mb = 0;
+  std::size_t recycle_rss_mb = 0;
+  // Reload when the bundle or a file beside it changes (libuv fs events, debounced).
+  bool watch_bundle = false;
 };
 
+// Counters since Start. Every error reply counts once in `errors` and, where it has one, in the
+// counter of its kind.
 struct Stats {
   std::int64_t workers = 0;    // workers ready or busy now
   std::int64_t queued = 0;     // requests waiting for a worker
@@ -46,6 +59,14 @@ struct Stats {
   std::int64_t served = 0;     // replies that came from a worker
   std::int64_t errors = 0;     // error replies of any origin (worker, crash, cancel, shutdown)
   std::int64_t crashes = 0;    // workers that exited unasked
+  std::int64_t timeouts = 0;   // requests whose deadline passed while queued, or killed past it
+  std::int64_t overloads = 0;  // requests refused because the queue was full
+  std::int64_t retries = 0;    // renders run again after their worker died
+  std::int64_t cancels = 0;    // cancel requests that found their target
+  std::int64_t recycled = 0;   // workers replaced for their request count or memory
+  std::int64_t reloads = 0;    // bundle generations put into service after the first
+  std::int64_t reload_failures = 0;  // reloads abandoned because the new bundle did not load
+  std::vector<ipc::WorkerInfo> worker_table;  // one entry per live worker process
 };
 
 class Dispatcher;
@@ -72,7 +93,11 @@ class Pool {
   void Start(std::function<void(ipc::Result<void>)> on_ready);
 
   // Queues a request (render or ping) for the next idle worker; on_reply runs exactly once, with
-  // the worker's reply or an error reply (worker_crashed, cancelled, shutting_down, unavailable).
+  // the worker's reply or an error reply (worker_crashed, cancelled, shutting_down, unavailable,
+  // overloaded, timeout). Its deadline is request.timeout_ms (or the default) from now: when it
+  // passes in the queue the request is answered `timeout` unrendered; a worker still rendering 1 s
+  // past it is killed. A render whose worker dies is run once more on another worker unless
+  // request.retry is false.
   // log_tag prefixes the pool's log lines about this request, e.g. "[c3 r42]"; "" = "[rID]".
   // Requests may be submitted before on_ready: they wait in the queue.
   JobId Submit(ipc::Request request, ReplyFn on_reply, std::string log_tag = {});
@@ -80,10 +105,23 @@ class Pool {
   // Removes a request that is still queued and answers it with `cancelled` before returning.
   // Returns false (and does nothing) when the job is already running or finished.
   bool CancelQueued(JobId job);
+  // CancelQueued, or, for a running render, asks its worker to stop it: the render is then
+  // answered `cancelled` (or with its result, when it finished first). False when the job is
+  // unknown or already answered.
+  bool Cancel(JobId job);
 
-  // Fails queued requests with shutting_down, closes every worker channel (workers exit on end of
-  // file), SIGKILLs the ones still running after 2 s, then calls on_stopped once every worker has
-  // been reaped. Requests in flight get shutting_down.
+  // Starts workers on the bundle as it is on disk now and retires the current ones once every new
+  // worker is ready (their in-flight requests finish first). A bundle that fails to load leaves
+  // the current workers serving, and the reason is logged. A reload during a reload restarts it.
+  void Reload(std::string reason);
+
+  // Graceful stop: new requests get shutting_down; queued and in-flight ones are finished for up
+  // to drain_ms, then Stop() answers what is left with shutting_down.
+  void Drain(std::uint32_t drain_ms, std::function<void()> on_stopped);
+
+  // Fails queued requests with shutting_down and stops every worker: its channel is closed (it
+  // exits on end of file, abandoning a render), then SIGTERM after 1 s, then SIGKILL 2 s later.
+  // on_stopped runs once every worker has been reaped. Requests in flight get shutting_down.
   void Stop(std::function<void()> on_stopped);
 
   Stats stats() const;

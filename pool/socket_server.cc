@@ -37,6 +37,7 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   void OnClosed(std::uint64_t serial) noexcept;
   void HandleCancel(std::uint64_t serial, Conn& conn, const ipc::Request& request) noexcept;
   void HandleRender(std::uint64_t serial, Conn& conn, ipc::Request&& request) noexcept;
+  void StopAccepting() noexcept;
   void Close() noexcept;
 };
 
@@ -143,18 +144,26 @@ SocketServer::~SocketServer() { Close(); }
 
 void SocketServer::Close() { state_->Close(); }
 
+void SocketServer::StopAccepting() { state_->StopAccepting(); }
+
 const std::string& SocketServer::path() const { return state_->path; }
 
 std::size_t SocketServer::connection_count() const { return state_->conns.size(); }
 
-void SocketServer::State::Close() noexcept {
+void SocketServer::State::StopAccepting() noexcept {
   if (listener == nullptr) return;
   CloseAndDelete(listener);
   listener = nullptr;
   unlink(path.c_str());
-  pool = nullptr;
-  for (auto& [serial, conn] : conns) conn.connection->Close();
   spdlog::debug("stopped listening on {}", path);
+}
+
+void SocketServer::State::Close() noexcept {
+  StopAccepting();
+  if (pool == nullptr) return;
+  pool = nullptr;
+  // Graceful: replies already written still reach their clients.
+  for (auto& [serial, conn] : conns) conn.connection->Close(/*graceful=*/true);
 }
 
 void SocketServer::State::OnConnection(int status) noexcept {
@@ -220,7 +229,15 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
                      {"served", s.served},
                      {"errors", s.errors},
                      {"crashes", s.crashes},
+                     {"timeouts", s.timeouts},
+                     {"overloads", s.overloads},
+                     {"retries", s.retries},
+                     {"cancels", s.cancels},
+                     {"recycled", s.recycled},
+                     {"reloads", s.reloads},
+                     {"reload_failures", s.reload_failures},
                      {"connections", static_cast<std::int64_t>(conns.size())}};
+      reply.workers = std::move(s.worker_table);
       c.Write(EncodeOkPayload(reply));
       spdlog::debug("{} stats", Tag(serial, request->id));
       return;
@@ -265,18 +282,19 @@ void SocketServer::State::HandleCancel(std::uint64_t serial, Conn& conn,
                                        const ipc::Request& request) noexcept {
   std::uint64_t target = request.target_id;
   auto it = conn.pending.find(target);
-  // CancelQueued answers the target (and erases it from pending) before it returns.
-  if (it != conn.pending.end() && pool->CancelQueued(it->second)) {
+  // A queued target is answered (and erased from pending) before Cancel returns; a running one
+  // is answered by its worker, `cancelled` or its result if it finished first.
+  if (it != conn.pending.end() && pool->Cancel(it->second)) {
     spdlog::debug("{} cancelled request {}", Tag(serial, request.id), target);
     ipc::Reply reply;
     reply.id = request.id;
     conn.connection->Write(EncodeOkPayload(reply));
     return;
   }
-  spdlog::debug("{} cancel: request {} is not queued", Tag(serial, request.id), target);
+  spdlog::debug("{} cancel: request {} is not in flight", Tag(serial, request.id), target);
   conn.connection->Write(
       EncodeErrorPayload(request.id, ipc::ErrorCode::kNotFound,
-                         "request " + std::to_string(target) + " is not queued"));
+                         "request " + std::to_string(target) + " is not in flight on this connection"));
 }
 
 void SocketServer::State::OnTooLarge(std::uint64_t serial, ipc::Connection& c,

@@ -2,8 +2,9 @@
 // their frames into pool requests. Shared by ssrd and by programs that embed the pool.
 //
 // Per request: render -> Pool::Submit; ping -> answered here (ok, "protocol": 1) without a worker;
-// stats -> Pool::stats(); cancel -> a request still queued on the SAME connection is answered
-// `cancelled` and the cancel gets ok; a running or unknown target gets not_found. A malformed
+// stats -> Pool::stats(); cancel -> Pool::Cancel of a request in flight on the SAME connection
+// (queued: answered `cancelled` at once; running: its worker stops it) and the cancel gets ok; an
+// unknown or answered target gets not_found. A malformed
 // frame gets bad_request (to its id when readable, else id 0) and closes that connection only; an
 // oversized frame gets too_large (id 0) and closes it. A connection that closes with requests in
 // flight: its queued ones are withdrawn, and replies that arrive later are dropped (replies are
@@ -35,8 +36,12 @@ class SocketServer {
   SocketServer(const SocketServer&) = delete;
   SocketServer& operator=(const SocketServer&) = delete;
 
-  // Stops listening, closes every connection (replies still owed are dropped) and unlinks the
-  // socket file. Idempotent. The handles finish closing on the loop's next turns.
+  // Stops listening and unlinks the socket file; connections stay open, so requests already sent
+  // are answered (by a draining pool: shutting_down for new ones). Idempotent.
+  void StopAccepting();
+  // StopAccepting, then closes every connection once the replies already written have been
+  // flushed (replies still owed are dropped). Idempotent. The handles finish closing on the
+  // loop's next turns.
   void Close();
 
   const std::string& path() const;

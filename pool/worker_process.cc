@@ -61,6 +61,7 @@ ipc::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(uv_loop_t* loop
       options.executable, "--bundle",     options.bundle_path, "--heap-limit-mb",
       heap,               "--channel-fd", "3",                 "--node-env",
       options.node_env,   "--parent-pid", std::to_string(getpid())};
+  arg_strings.insert(arg_strings.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : arg_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -144,6 +145,11 @@ void WorkerProcess::SendFramed(std::string framed) {
   if (state_ != State::kReady || channel_ == nullptr) return;
   state_ = State::kBusy;
   request_in_flight_ = true;
+  channel_->WriteFramed(std::move(framed));
+}
+
+void WorkerProcess::SendControl(std::string framed) {
+  if (state_ != State::kBusy || channel_ == nullptr) return;
   channel_->WriteFramed(std::move(framed));
 }
 

@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ipc/connection.h"
 #include "ipc/error.h"
@@ -36,6 +37,7 @@ struct WorkerSpawnOptions {
   std::size_t heap_limit_mb = 512;
   std::size_t max_frame_bytes = 0;
   std::string node_env;
+  std::vector<std::string> extra_args;  // appended to the worker's command line
 };
 
 struct WorkerExit {
@@ -67,6 +69,9 @@ class WorkerProcess {
   // Writes one already-framed request and marks the worker busy. Only in kReady. The next frame
   // from the worker is that request's reply: the worker is back in kReady before on_reply runs.
   void SendFramed(std::string framed);
+  // Writes a frame that gets no reply (a cancel for the render in flight); the state is unchanged.
+  // Only while busy.
+  void SendControl(std::string framed);
   // Closes the channel after queued writes flush; the worker exits on end of file.
   void CloseChannel();
   // Sends a signal if the process is still running.

@@ -1,7 +1,8 @@
 // A stand-in for ssrd-worker that speaks the worker contract without V8, so the pool's process
 // handling can be tested quickly and deterministically. render answers like bundles/echo.mjs
 // ("<p>" + component + ":" + JSON.stringify(props) + "</p>"); component "Spin" sleeps props.ms
-// first; component "Exit" exits with code props.code instead of answering. A bundle containing
+// first; component "Exit" exits with code props.code instead of answering. A cancel frame is read
+// and ignored (the fake cannot interrupt its sleep; the render then answers normally). A bundle containing
 // FAKE_BUNDLE_ERROR gets the bundle_error hello and exit code 2; FAKE_DIE_BEFORE_HELLO exits 1
 // before any hello.
 #include <signal.h>
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
     DecodeFailure failure;
     auto request = DecodeRequest(payload, &failure);
     if (!request) return 1;
+    if (request->op == Op::kCancel) continue;  // never answered, see the worker contract
     Reply reply;
     reply.id = request->id;
     if (request->op == Op::kRender) {

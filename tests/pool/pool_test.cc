@@ -54,13 +54,14 @@ TEST_P(PoolTest, EveryReplyMatchesItsOwnRequest) {
   EXPECT_EQ(s.crashes, 0);
 }
 
-TEST_P(PoolTest, KilledWorkerFailsItsRequestAndThePoolKeepsServing) {
+TEST_P(PoolTest, KilledWorkerFailsAnOptedOutRequestAndThePoolKeepsServing) {
   StartPool("spin.mjs", 1);
   auto pids = pool_->worker_pids();
   ASSERT_EQ(pids.size(), 1u);
   std::optional<ipc::Reply> crashed;
-  pool_->Submit(Render(41, "Spin", R"({"ms":5000})"),
-                [&](std::string&& p) { crashed = Decode(p); });
+  ipc::Request spin = Render(41, "Spin", R"({"ms":5000})");
+  spin.retry = false;
+  pool_->Submit(spin, [&](std::string&& p) { crashed = Decode(p); });
   ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 1; }));
   // Let the worker pick the request up, then kill it mid-render.
   RunUntil([] { return false; }, 200);
@@ -79,6 +80,25 @@ TEST_P(PoolTest, KilledWorkerFailsItsRequestAndThePoolKeepsServing) {
   auto new_pids = pool_->worker_pids();
   ASSERT_EQ(new_pids.size(), 1u);
   EXPECT_NE(new_pids[0], pids[0]);
+  EXPECT_EQ(pool_->stats().crashes, 1);
+  EXPECT_EQ(pool_->stats().retries, 0);
+}
+
+TEST_P(PoolTest, ARenderWhoseWorkerIsKilledRunsOnceMore) {
+  StartPool("spin.mjs", 1);
+  auto pids = pool_->worker_pids();
+  ASSERT_EQ(pids.size(), 1u);
+  std::optional<ipc::Reply> reply;
+  pool_->Submit(Render(7, "Spin", R"({"ms":400})"), [&](std::string&& p) { reply = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 1; }));
+  RunUntil([] { return false; }, 100);
+  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  // The retry waits for the respawned worker (100 ms backoff), then renders in full.
+  ASSERT_TRUE(RunUntil([&] { return reply.has_value(); }, 5000));
+  ASSERT_TRUE(reply->ok()) << reply->error->ToString();
+  EXPECT_EQ(reply->id, 7u);
+  EXPECT_EQ(reply->html, "<p>Spin:{\"ms\":400}</p>");
+  EXPECT_EQ(pool_->stats().retries, 1);
   EXPECT_EQ(pool_->stats().crashes, 1);
 }
 

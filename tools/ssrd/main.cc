@@ -1,5 +1,6 @@
 // ssrd: the rendering daemon. Listens on a Unix socket and feeds a pool of ssrd-worker processes.
 // Exit codes: 0 after SIGTERM/SIGINT, 1 bad command line or socket, 2 bundle error.
+// Signals: SIGTERM/SIGINT drain (a second one stops at once), SIGHUP reloads the bundle.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -42,7 +43,9 @@ class Daemon {
  public:
   explicit Daemon(uv_loop_t* loop) : loop_(loop) {}
 
-  int Run(ssrd::pool::PoolOptions options, const std::string& socket_path) {
+  int Run(ssrd::pool::PoolOptions options, const std::string& socket_path,
+          std::uint32_t drain_timeout_ms) {
+    drain_timeout_ms_ = drain_timeout_ms;
     std::size_t max_frame_bytes = options.max_frame_bytes;
     auto pool = ssrd::pool::Pool::Create(loop_, std::move(options));
     if (!pool.ok()) {
@@ -60,6 +63,7 @@ class Daemon {
     server_ = std::move(server).value();
     InstallSignal(&sigterm_, SIGTERM);
     InstallSignal(&sigint_, SIGINT);
+    InstallSignal(&sighup_, SIGHUP);
     pool_->Start([this, socket_path](ssrd::ipc::Result<void> ready) {
       if (shutting_down_) return;  // a signal came first; the pool is already stopping
       if (!ready.ok()) {
@@ -85,8 +89,17 @@ class Daemon {
     uv_signal_start(
         *slot,
         [](uv_signal_t* h, int sig) noexcept {
-          spdlog::info("received {}, shutting down", strsignal(sig));
-          static_cast<Daemon*>(h->data)->Shutdown(0);
+          auto* daemon = static_cast<Daemon*>(h->data);
+          if (sig == SIGHUP) {
+            spdlog::info("received SIGHUP: reloading the bundle");
+            daemon->pool_->Reload("SIGHUP");
+          } else if (daemon->shutting_down_) {
+            spdlog::warn("received {} again: stopping without waiting", strsignal(sig));
+            daemon->pool_->Stop(nullptr);
+          } else {
+            spdlog::info("received {}: draining, then shutting down", strsignal(sig));
+            daemon->Shutdown(0);
+          }
         },
         signum);
   }
@@ -98,16 +111,25 @@ class Daemon {
     *slot = nullptr;
   }
 
+  // Exit code 0 drains: no new connections, requests already sent are finished (new ones on open
+  // connections get shutting_down), then the workers stop. Any other code stops at once.
   void Shutdown(int exit_code) noexcept {
     if (shutting_down_) return;
     shutting_down_ = true;
     exit_code_ = exit_code;
-    if (server_) server_->Close();
-    pool_->Stop([this] {
+    if (server_) server_->StopAccepting();
+    auto on_stopped = [this] {
+      if (server_) server_->Close();  // flushes the replies already written
       CloseSignal(&sigterm_);
       CloseSignal(&sigint_);
+      CloseSignal(&sighup_);
       spdlog::debug("stopped");
-    });
+    };
+    if (exit_code == 0) {
+      pool_->Drain(drain_timeout_ms_, on_stopped);
+    } else {
+      pool_->Stop(on_stopped);
+    }
   }
 
   uv_loop_t* loop_;
@@ -115,6 +137,8 @@ class Daemon {
   std::unique_ptr<ssrd::pool::SocketServer> server_;
   uv_signal_t* sigterm_ = nullptr;
   uv_signal_t* sigint_ = nullptr;
+  uv_signal_t* sighup_ = nullptr;
+  std::uint32_t drain_timeout_ms_ = 0;
   bool shutting_down_ = false;
   int exit_code_ = 0;
 };
@@ -141,6 +165,30 @@ int main(int argc, char** argv) {
   app.add_option("--max-frame-bytes", options.max_frame_bytes, "largest frame accepted, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 31));
+  app.add_option("--timeout-ms", options.default_timeout_ms,
+                 "deadline of a request that sets no timeout_ms, queue time included")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600000u));
+  app.add_option("--max-queue", options.max_queue,
+                 "requests waiting for a worker before new ones get `overloaded`")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+  app.add_option("--recycle-after", options.recycle_after_requests,
+                 "replace a worker after this many requests (0 = never)")
+      ->capture_default_str();
+  app.add_option("--recycle-heap-mb", options.recycle_heap_mb,
+                 "replace a worker whose V8 heap passes this many MiB (0 = never)")
+      ->capture_default_str();
+  app.add_option("--recycle-rss-mb", options.recycle_rss_mb,
+                 "replace a worker whose resident memory passes this many MiB (0 = never)")
+      ->capture_default_str();
+  std::uint32_t drain_timeout_ms = 10000;
+  app.add_option("--drain-timeout-ms", drain_timeout_ms,
+                 "on SIGTERM, how long queued and running requests may take to finish")
+      ->capture_default_str();
+  bool no_watch = false;
+  app.add_flag("--no-watch", no_watch,
+               "do not reload when the bundle changes on disk (SIGHUP still reloads)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
@@ -155,6 +203,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  options.watch_bundle = !no_watch;
   // Logs go to stderr: stdout carries only the ready line.
   auto logger = spdlog::stderr_color_mt("ssrd");
   spdlog::set_default_logger(logger);
@@ -165,7 +214,7 @@ int main(int argc, char** argv) {
   int code;
   {
     Daemon daemon(&loop);
-    code = daemon.Run(std::move(options), socket_path);
+    code = daemon.Run(std::move(options), socket_path, drain_timeout_ms);
   }
   // Error paths return before the loop ran: let the handles they opened finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);

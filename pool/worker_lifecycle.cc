@@ -1,0 +1,401 @@
+// The worker side of the Dispatcher: starting workers, respawning the ones that die, replacing
+// them for recycling and reloads, and stopping them. See dispatcher.h for the model.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "pool/dispatcher.h"
+#include "pool/process_memory.h"
+
+namespace ssrd::pool {
+namespace {
+
+constexpr std::uint64_t kInitialBackoffMs = 100;
+constexpr std::uint64_t kMaxBackoffMs = 5000;
+constexpr unsigned kMaxStartFailures = 3;
+constexpr int kFatalExitCode = 2;
+constexpr int kLimitExitCode = 3;
+// Stopping a worker: its channel closes first (it exits on end of file), then SIGTERM, then
+// SIGKILL, each step waiting longer than the one before.
+constexpr std::uint64_t kTermAfterMs = 1000;
+constexpr std::uint64_t kKillAfterTermMs = 2000;
+// After a replacement failed to start, recycling waits this long before it tries again.
+constexpr auto kRecycleRetryAfter = std::chrono::seconds(5);
+// Resident memory is read from /proc at most this often per worker.
+constexpr auto kRssCheckInterval = std::chrono::milliseconds(100);
+constexpr std::int64_t kMiB = 1024 * 1024;
+
+}  // namespace
+
+void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
+  if (started_) return;
+  started_ = true;
+  on_ready_ = std::move(on_ready);
+  for (auto& slot : slots_) {
+    if (ready_reported_) break;  // a spawn failure already decided the outcome
+    SpawnActive(*slot);
+  }
+  if (options_.watch_bundle && !ready_reported_) {
+    auto watcher = BundleWatcher::Start(loop_, spawn_options_.bundle_path,
+                                        [this] { Reload("the bundle changed on disk"); });
+    if (watcher.ok()) {
+      watcher_ = std::move(watcher).value();
+    } else {
+      spdlog::warn("{}; reload with SIGHUP instead", watcher.error().message);
+    }
+  }
+}
+
+std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
+                                                            std::uint64_t generation) noexcept {
+  auto worker = std::make_unique<Worker>(loop_, slot.index, generation);
+  Worker* w = worker.get();  // owned by a slot or retired_ until its on_exit
+  WorkerProcess::Callbacks cb;
+  cb.on_ready = [this, w](WorkerProcess&) { OnWorkerReady(*w); };
+  cb.on_start_error = [this, w](WorkerProcess&, ipc::Error e) { OnWorkerStartError(*w, std::move(e)); };
+  cb.on_reply = [this, w](WorkerProcess&, std::string&& p) { OnWorkerReply(*w, std::move(p)); };
+  cb.on_exit = [this, w](WorkerProcess&, const WorkerExit& e) { OnWorkerExit(*w, e); };
+  auto process = WorkerProcess::Spawn(loop_, spawn_options_, std::move(cb));
+  if (!process.ok()) {
+    slot.last_start_error = process.error().message;
+    return nullptr;
+  }
+  worker->process = std::move(process).value();
+  spdlog::debug("worker slot {}: started worker {} (generation {})", slot.index,
+                worker->process->pid(), generation);
+  return worker;
+}
+
+void Dispatcher::SpawnActive(Slot& slot) noexcept {
+  std::unique_ptr<Worker> worker = SpawnWorker(slot, generation_);
+  if (!worker) {
+    if (!ready_reported_) {
+      slot.fatal = true;
+      ReportReady(ipc::MakeError(ipc::ErrorCode::kUnavailable, slot.last_start_error));
+    } else {
+      spdlog::error("worker slot {}: {}", slot.index, slot.last_start_error);
+      ScheduleRespawn(slot);
+    }
+    return;
+  }
+  slot.active = std::move(worker);
+}
+
+void Dispatcher::ScheduleRespawn(Slot& slot) noexcept {
+  std::uint64_t delay = slot.backoff_ms == 0 ? kInitialBackoffMs : slot.backoff_ms;
+  slot.backoff_ms = std::min(delay * 2, kMaxBackoffMs);
+  ++slot.restarts;
+  spdlog::info("worker slot {}: respawning in {} ms", slot.index, delay);
+  Slot* s = &slot;
+  slot.respawn_timer.Start(delay, [this, s] {
+    if (!stopping_ && !s->active && !s->successor) SpawnActive(*s);
+  });
+}
+
+void Dispatcher::OnWorkerReady(Worker& worker) noexcept {
+  Slot& slot = *slots_[worker.slot];
+  pid_t pid = worker.process->pid();
+  switch (worker.role) {
+    case Role::kActive:
+      slot.start_failures = 0;
+      slot.ever_ready = true;
+      spdlog::info("worker {} ready (slot {})", pid, slot.index);
+      if (stopping_) return;
+      if (!ready_reported_ && std::all_of(slots_.begin(), slots_.end(),
+                                          [](const auto& s) { return s->ever_ready; })) {
+        ReportReady({});
+      }
+      Dispatch();
+      return;
+    case Role::kSuccessor:
+      spdlog::info("worker {} ready (slot {}, generation {})", pid, slot.index, worker.generation);
+      if (stopping_) return;
+      if (worker.generation == reload_generation_) {
+        MaybeCommitReload();
+      } else {
+        Promote(slot);
+      }
+      return;
+    case Role::kRetired:
+      return;  // a discarded successor: its channel is already closed
+  }
+}
+
+void Dispatcher::OnWorkerStartError(Worker& worker, ipc::Error error) noexcept {
+  Slot& slot = *slots_[worker.slot];
+  pid_t pid = worker.process->pid();
+  if (worker.role == Role::kRetired) return;
+  if (worker.role == Role::kSuccessor) {
+    OnSuccessorFailed(slot, worker.generation, error.message);
+    return;  // it exits by itself
+  }
+  slot.last_start_error = error.message;
+  if (error.code != ipc::ErrorCode::kBundleError) {
+    spdlog::warn("worker {} failed to start: {}", pid, error.ToString());
+    return;  // it exits; the exit decides about a respawn
+  }
+  slot.fatal = true;
+  if (!ready_reported_ || !started_ok_) {
+    // The caller reports it (ssrd prints exactly one line); logging here too would repeat it.
+    spdlog::debug("worker {} (slot {}): {}", pid, slot.index, error.ToString());
+    ReportReady(std::move(error));
+  } else {
+    spdlog::error("worker {} (slot {}): bundle error, slot retired until a reload: {}", pid,
+                  slot.index, error.message);
+  }
+}
+
+void Dispatcher::OnWorkerExit(Worker& worker, const WorkerExit& exit) noexcept {
+  Slot& slot = *slots_[worker.slot];
+  std::unique_ptr<Worker> owned = TakeWorker(worker);  // deleted on return
+  if (!owned) return;
+  if (owned->job) HandleJobOfDeadWorker(*owned, exit);
+  pid_t pid = owned->process->pid();
+  switch (owned->role) {
+    case Role::kRetired:
+      spdlog::debug("worker {} (slot {}, retired) {}", pid, slot.index, exit.Describe());
+      break;
+    case Role::kSuccessor:
+      if (!stopping_) {
+        OnSuccessorFailed(slot, owned->generation,
+                          "worker " + std::to_string(pid) + " " + exit.Describe() +
+                              (owned->process->was_ready() ? "" : " before it was ready"));
+      }
+      break;
+    case Role::kActive:
+      OnActiveExit(slot, std::move(owned), exit);
+      break;
+  }
+  if (stopping_) {
+    CheckStopped();
+  } else {
+    CheckDrained();
+  }
+}
+
+void Dispatcher::OnActiveExit(Slot& slot, std::unique_ptr<Worker> worker,
+                              const WorkerExit& exit) noexcept {
+  pid_t pid = worker->process->pid();
+  if (stopping_) {
+    spdlog::debug("worker {} (slot {}) {}", pid, slot.index, exit.Describe());
+    return;
+  }
+  bool fatal_exit = exit.term_signal == 0 && exit.exit_status == kFatalExitCode;
+  ++counters_.crashes;
+  // After a failed start the caller reports the one error that matters; quieter then.
+  bool quiet = ready_reported_ && !started_ok_;
+  if (fatal_exit) {
+    spdlog::log(quiet ? spdlog::level::debug : spdlog::level::err,
+                "worker {} (slot {}) exited with code 2 (fatal bundle or configuration error): "
+                "the slot is not respawned until a reload{}",
+                pid, slot.index, slot.last_start_error.empty() ? "" : ": " + slot.last_start_error);
+  } else if (exit.term_signal == 0 && exit.exit_status == kLimitExitCode) {
+    spdlog::warn("worker {} (slot {}) reached its heap limit and exited; replacing it", pid,
+                 slot.index);
+  } else {
+    spdlog::log(quiet ? spdlog::level::debug : spdlog::level::warn,
+                "worker {} (slot {}) {} unexpectedly", pid, slot.index, exit.Describe());
+  }
+
+  if (fatal_exit) {
+    slot.fatal = true;
+    if (!ready_reported_) {
+      ReportReady(ipc::MakeError(
+          ipc::ErrorCode::kBundleError,
+          slot.last_start_error.empty()
+              ? "worker " + std::to_string(pid) + " exited with code 2 before it was ready"
+              : slot.last_start_error));
+    }
+  } else if (!worker->process->was_ready()) {
+    if (++slot.start_failures >= kMaxStartFailures && !ready_reported_) {
+      slot.fatal = true;
+      ReportReady(ipc::MakeError(
+          ipc::ErrorCode::kUnavailable,
+          "worker " + spawn_options_.executable + " " + exit.Describe() + " before it was ready (" +
+              std::to_string(kMaxStartFailures) + " attempts)" +
+              (slot.last_start_error.empty() ? "" : ": " + slot.last_start_error)));
+    }
+  }
+  // A successor already starting takes the slot over when it is ready.
+  if (!slot.fatal && !slot.successor) ScheduleRespawn(slot);
+  if (!AnyWorkerPossible()) {
+    FailQueued(ipc::ErrorCode::kUnavailable,
+               "no worker is available: " + (slot.last_start_error.empty()
+                                                 ? "every worker slot failed fatally"
+                                                 : slot.last_start_error));
+  }
+}
+
+void Dispatcher::OnSuccessorFailed(Slot& slot, std::uint64_t generation,
+                                   const std::string& why) noexcept {
+  slot.successor_failed_at = Clock::now();
+  if (reload_generation_ != 0 && generation == reload_generation_) {
+    AbortReload(why);
+    return;
+  }
+  spdlog::warn("worker slot {}: its replacement failed to start: {}; the current worker keeps "
+               "serving",
+               slot.index, why);
+  if (slot.successor && slot.successor->generation == generation) Retire(std::move(slot.successor));
+  if (!slot.active && !slot.fatal && !stopping_ && !slot.respawn_timer.pending()) {
+    ScheduleRespawn(slot);
+  }
+}
+
+void Dispatcher::MaybeRecycle(Worker& worker) noexcept {
+  if (stopping_ || draining_ || worker.role != Role::kActive || !worker.process) return;
+  Slot& slot = *slots_[worker.slot];
+  if (slot.successor || reload_generation_ != 0) return;
+  Clock::time_point now = Clock::now();
+  std::string why;
+  if (options_.recycle_after_requests != 0 &&
+      static_cast<std::uint64_t>(worker.served) >= options_.recycle_after_requests) {
+    why = "it served " + std::to_string(worker.served) + " requests";
+  } else if (options_.recycle_heap_mb != 0 &&
+             worker.heap_used > static_cast<std::int64_t>(options_.recycle_heap_mb) * kMiB) {
+    why = "its heap reached " + std::to_string(worker.heap_used / kMiB) + " MB (threshold " +
+          std::to_string(options_.recycle_heap_mb) + " MB)";
+  } else if (options_.recycle_rss_mb != 0 && now - worker.rss_checked_at >= kRssCheckInterval) {
+    worker.rss_checked_at = now;
+    std::int64_t rss = ResidentBytes(worker.process->pid());
+    if (rss > static_cast<std::int64_t>(options_.recycle_rss_mb) * kMiB) {
+      why = "its resident memory reached " + std::to_string(rss / kMiB) + " MB (threshold " +
+            std::to_string(options_.recycle_rss_mb) + " MB)";
+    }
+  }
+  if (why.empty() || now - slot.successor_failed_at < kRecycleRetryAfter) return;
+  spdlog::info("worker {} (slot {}) is being recycled: {}; starting its replacement",
+               worker.process->pid(), slot.index, why);
+  std::unique_ptr<Worker> successor = SpawnWorker(slot, generation_);
+  if (!successor) {
+    slot.successor_failed_at = now;
+    spdlog::error("worker slot {}: cannot start a replacement: {}", slot.index,
+                  slot.last_start_error);
+    return;
+  }
+  successor->role = Role::kSuccessor;
+  slot.successor = std::move(successor);
+}
+
+void Dispatcher::Promote(Slot& slot) noexcept {
+  std::unique_ptr<Worker> old = std::move(slot.active);
+  slot.active = std::move(slot.successor);
+  slot.active->role = Role::kActive;
+  slot.start_failures = 0;
+  slot.ever_ready = true;
+  slot.fatal = false;
+  slot.respawn_timer.Stop();
+  if (old) {
+    if (old->generation == slot.active->generation) ++counters_.recycled;
+    spdlog::info("worker {} replaces worker {} in slot {}", slot.active->process->pid(),
+                 old->process->pid(), slot.index);
+    Retire(std::move(old));
+  }
+  Dispatch();
+}
+
+void Dispatcher::Reload(std::string reason) {
+  if (stopping_ || draining_ || !started_) return;
+  if (!ready_reported_ || !started_ok_) {
+    spdlog::warn("reload ({}) ignored: the first workers are not ready yet", reason);
+    return;
+  }
+  if (reload_generation_ != 0) {
+    spdlog::info("reload ({}): abandoning the reload to generation {} under way", reason,
+                 reload_generation_);
+  }
+  // Every slot gets a new worker, so successors already starting (an earlier reload, recycling)
+  // are not needed any more.
+  for (auto& slot : slots_) {
+    if (slot->successor) Retire(std::move(slot->successor));
+  }
+  reload_generation_ = std::max(generation_, reload_generation_) + 1;
+  spdlog::info("reload ({}): starting {} workers on {} (generation {})", reason, slots_.size(),
+               spawn_options_.bundle_path, reload_generation_);
+  for (auto& slot : slots_) {
+    std::unique_ptr<Worker> successor = SpawnWorker(*slot, reload_generation_);
+    if (!successor) {
+      AbortReload(slot->last_start_error);
+      return;
+    }
+    successor->role = Role::kSuccessor;
+    slot->successor = std::move(successor);
+  }
+}
+
+void Dispatcher::MaybeCommitReload() noexcept {
+  for (auto& slot : slots_) {
+    Worker* s = slot->successor.get();
+    if (!s || s->generation != reload_generation_ || !s->process->was_ready()) return;
+  }
+  generation_ = reload_generation_;
+  reload_generation_ = 0;
+  ++counters_.reloads;
+  spdlog::info("reload: generation {} is serving; the previous workers finish their requests and "
+               "exit",
+               generation_);
+  for (auto& slot : slots_) Promote(*slot);
+}
+
+void Dispatcher::AbortReload(const std::string& why) noexcept {
+  ++counters_.reload_failures;
+  spdlog::error("reload to generation {} failed: {}; the previous bundle keeps serving",
+                reload_generation_, why);
+  reload_generation_ = 0;
+  for (auto& slot : slots_) {
+    if (slot->successor) Retire(std::move(slot->successor));
+    // An active worker that died during the reload was waiting for its successor.
+    if (!slot->active && !slot->fatal && !stopping_ && !slot->respawn_timer.pending()) {
+      ScheduleRespawn(*slot);
+    }
+  }
+}
+
+void Dispatcher::Retire(std::unique_ptr<Worker> worker) noexcept {
+  worker->role = Role::kRetired;
+  Worker& retired = *worker;
+  retired_.push_back(std::move(worker));
+  if (!retired.job) AskToExit(retired);  // a busy one is asked when its reply arrives
+}
+
+void Dispatcher::AskToExit(Worker& worker) noexcept {
+  if (!worker.process || !worker.process->process_running()) return;
+  worker.process->CloseChannel();
+  Worker* w = &worker;  // the timer dies with the worker, so the pointer cannot dangle
+  worker.stop_timer.Start(kTermAfterMs, [w] {
+    if (!w->process->process_running()) return;
+    spdlog::warn("worker {} still running {} ms after its channel closed; sending SIGTERM",
+                 w->process->pid(), kTermAfterMs);
+    w->process->Kill(SIGTERM);
+    w->stop_timer.Start(kKillAfterTermMs, [w] {
+      if (!w->process->process_running()) return;
+      spdlog::warn("worker {} ignored SIGTERM for {} ms; sending SIGKILL", w->process->pid(),
+                   kKillAfterTermMs);
+      w->process->Kill(SIGKILL);
+    });
+  });
+}
+
+std::unique_ptr<Dispatcher::Worker> Dispatcher::TakeWorker(Worker& worker) noexcept {
+  Slot& slot = *slots_[worker.slot];
+  if (slot.active.get() == &worker) return std::move(slot.active);
+  if (slot.successor.get() == &worker) return std::move(slot.successor);
+  auto it = std::find_if(retired_.begin(), retired_.end(),
+                         [&worker](const auto& w) { return w.get() == &worker; });
+  if (it == retired_.end()) return nullptr;
+  std::unique_ptr<Worker> taken = std::move(*it);
+  retired_.erase(it);
+  return taken;
+}
+
+void Dispatcher::ForEachWorker(const std::function<void(Worker&)>& fn) const {
+  for (auto& slot : slots_) {
+    if (slot->active) fn(*slot->active);
+    if (slot->successor) fn(*slot->successor);
+  }
+  for (auto& w : retired_) fn(*w);
+}
+
+}  // namespace ssrd::pool
