@@ -223,6 +223,20 @@ ExitStatus DaemonProcess::Stop(std::chrono::milliseconds grace) {
   return status;
 }
 
+ExitStatus DaemonProcess::WaitForExit(std::chrono::milliseconds bound) {
+  if (!child_) return {};
+  if (child_->finished) return child_->status;
+  bool timed_out = false;
+  ExitStatus status = WaitBounded(bound, &timed_out);
+  if (timed_out) {
+    ADD_FAILURE() << "ssrd did not exit within " << bound.count() << " ms; killing it";
+    status = KillAndReap(child_->process);
+  }
+  child_->finished = true;
+  child_->status = status;
+  return status;
+}
+
 void DaemonProcess::Kill() {
   if (!child_ || child_->finished) return;
   child_->status = KillAndReap(child_->process);

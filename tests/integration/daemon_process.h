@@ -84,6 +84,9 @@ class DaemonProcess {
   ::testing::AssertionResult Start(std::chrono::milliseconds ready_timeout = 30s);
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns how it ended; a no-op when not running.
   ExitStatus Stop(std::chrono::milliseconds grace = 10s);
+  // Waits for an exit the test caused itself (e.g. by its own SIGTERM), sending no signal; past
+  // the bound it fails the test and kills the daemon.
+  ExitStatus WaitForExit(std::chrono::milliseconds bound = 30s);
   // SIGKILL and reap, as a crash would: the socket file stays behind.
   void Kill();
   bool running();

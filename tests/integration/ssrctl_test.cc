@@ -1,13 +1,21 @@
 // ssrctl against a real daemon: exact output on stdout, errors on stderr with exit code 1.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "clients/cpp/client.h"
 #include "tests/integration/daemon_process.h"
 
 namespace ssrd::testing {
@@ -80,10 +88,13 @@ TEST_F(SsrctlTest, PingPrintsPongWithTheProtocolAndTime) {
       << run.out;
 }
 
+// The counters follow the worker table, after an empty line.
 TEST_F(SsrctlTest, StatsPrintsAlignedNameValueLines) {
   RunResult run = Ssrctl({"stats"});
   EXPECT_EQ(run.status.exit_code, 0) << run.err;
-  std::istringstream lines(run.out);
+  const std::size_t blank = run.out.find("\n\n");
+  ASSERT_NE(blank, std::string::npos) << run.out;
+  std::istringstream lines(run.out.substr(blank + 2));
   std::string line;
   std::size_t value_column = std::string::npos;
   int count = 0;
@@ -109,6 +120,164 @@ TEST(SsrctlNoDaemonTest, PingWithoutADaemonIsUnavailable) {
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err.rfind("ssrctl: error: unavailable: ", 0), 0u) << run.err;
   EXPECT_NE(run.err.find("none.sock"), std::string::npos) << run.err;
+}
+
+TEST(SsrctlNoDaemonTest, StatsWithoutADaemonIsUnavailable) {
+  TempDir dir;
+  RunResult run = RunProgram(SSRD_TEST_SSRCTL_BINARY, {"stats", "--socket", dir.File("none.sock")},
+                             std::chrono::seconds(30));
+  ASSERT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err.rfind("ssrctl: error: unavailable: cannot connect to ", 0), 0u) << run.err;
+  EXPECT_NE(run.err.find("none.sock"), std::string::npos) << run.err;
+}
+
+// `ssrctl stats` as a person reads it: the worker table, an empty line, the counters.
+struct StatsTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> table_lines;
+  std::map<std::string, std::int64_t> totals;
+};
+
+std::vector<std::string> Words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+::testing::AssertionResult ParseStatsTable(const std::string& out, StatsTable* table) {
+  const std::size_t blank = out.find("\n\n");
+  if (blank == std::string::npos) return ::testing::AssertionFailure() << "no empty line:\n" << out;
+  std::istringstream top(out.substr(0, blank + 1));
+  for (std::string line; std::getline(top, line);) {
+    table->table_lines.push_back(line);
+    if (table->header.empty()) {
+      table->header = Words(line);
+    } else {
+      table->rows.push_back(Words(line));
+    }
+  }
+  std::istringstream bottom(out.substr(blank + 2));
+  for (std::string line; std::getline(bottom, line);) {
+    std::vector<std::string> w = Words(line);
+    if (w.size() != 2) return ::testing::AssertionFailure() << "counter line '" << line << "'";
+    table->totals[w[0]] = std::stoll(w[1]);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The parent of a live process, from /proc/PID/stat (field 4, after the parenthesised name).
+pid_t ParentOf(pid_t pid) {
+  const std::string stat = ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(paren + 1));
+  std::string state;
+  pid_t parent = -1;
+  rest >> state >> parent;
+  return parent;
+}
+
+class SsrctlStatsTest : public ::testing::Test {
+ protected:
+  static constexpr int kRenders = 7;
+
+  void SetUp() override {
+    daemon_ = std::make_unique<DaemonProcess>(DaemonConfig{BundlesDir() + "/echo.mjs", 2, {}});
+    ASSERT_TRUE(daemon_->Start());
+    auto client = ssrd::client::Client::Connect(daemon_->socket_path());
+    ASSERT_TRUE(client.ok()) << client.error().ToString();
+    for (int i = 0; i < kRenders; ++i) {
+      auto rendered = (*client)->Render("Card", "{\"i\":" + std::to_string(i) + "}");
+      ASSERT_TRUE(rendered.ok()) << rendered.error().ToString();
+    }
+  }
+  void TearDown() override { daemon_.reset(); }
+
+  RunResult Ssrctl(std::vector<std::string> args) {
+    args.push_back("--socket");
+    args.push_back(daemon_->socket_path());
+    RunResult run = RunProgram(SSRD_TEST_SSRCTL_BINARY, args, std::chrono::seconds(30));
+    EXPECT_FALSE(run.timed_out) << "ssrctl hung";
+    EXPECT_TRUE(run.status.exited) << run.status.ToString();
+    EXPECT_EQ(run.status.exit_code, 0) << run.err;
+    return run;
+  }
+
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(SsrctlStatsTest, TableShowsEachLiveWorkerAndTheTotals) {
+  RunResult run = Ssrctl({"stats"});
+  StatsTable table;
+  ASSERT_TRUE(ParseStatsTable(run.out, &table));
+  EXPECT_EQ(table.header, (std::vector<std::string>{"PID", "SLOT", "STATE", "GEN", "SERVED",
+                                                    "RESTARTS", "HEAP(MiB)", "RSS(MiB)"}))
+      << run.out;
+  ASSERT_EQ(table.rows.size(), 2u) << run.out;
+  // The last column is right-aligned, so aligned rows all have the header's length.
+  for (const std::string& line : table.table_lines) {
+    EXPECT_EQ(line.size(), table.table_lines[0].size()) << "not aligned:\n" << run.out;
+  }
+  std::set<std::string> slots;
+  std::int64_t served = 0;
+  const std::regex mib("[0-9]+\\.[0-9]");
+  for (const auto& row : table.rows) {
+    ASSERT_EQ(row.size(), 8u) << run.out;
+    const pid_t pid = static_cast<pid_t>(std::stol(row[0]));
+    EXPECT_EQ(::kill(pid, 0), 0) << "worker " << pid << " is not alive";
+    EXPECT_NE(ReadFileOrEmpty("/proc/" + row[0] + "/cmdline").find("ssrd-worker"),
+              std::string::npos)
+        << pid << " is not an ssrd-worker";
+    EXPECT_EQ(ParentOf(pid), daemon_->pid()) << pid << " is not a child of this daemon";
+    slots.insert(row[1]);
+    EXPECT_EQ(row[2], "ready");
+    EXPECT_EQ(row[3], "1");
+    served += std::stoll(row[4]);
+    EXPECT_EQ(row[5], "0");
+    EXPECT_TRUE(std::regex_match(row[6], mib)) << row[6];
+    EXPECT_TRUE(std::regex_match(row[7], mib)) << row[7];
+    EXPECT_NE(row[7], "0.0") << "a live worker has resident memory";
+  }
+  EXPECT_EQ(slots, (std::set<std::string>{"0", "1"}));
+  EXPECT_EQ(served, kRenders);
+  EXPECT_EQ(table.totals["served"], kRenders) << run.out;
+  EXPECT_EQ(table.totals["workers"], 2) << run.out;
+  EXPECT_EQ(table.totals["errors"], 0) << run.out;
+  EXPECT_EQ(table.totals["in_flight"], 0) << run.out;
+  EXPECT_EQ(table.totals.count("connections"), 1u) << run.out;
+}
+
+TEST_F(SsrctlStatsTest, JsonCarriesTheSameWorkersAndCounters) {
+  StatsTable table;
+  ASSERT_TRUE(ParseStatsTable(Ssrctl({"stats"}).out, &table));
+  RunResult run = Ssrctl({"stats", "--json"});
+  nlohmann::json json = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_object()) << run.out;
+  ASSERT_TRUE(json["stats"].is_object()) << run.out;
+  ASSERT_TRUE(json["workers"].is_array()) << run.out;
+  EXPECT_EQ(json["stats"]["served"], kRenders);
+  EXPECT_EQ(json["stats"]["workers"], 2);
+  EXPECT_EQ(json["stats"].size(), table.totals.size());
+  ASSERT_EQ(json["workers"].size(), 2u) << run.out;
+  std::map<std::string, std::int64_t> served_by_pid;
+  for (const auto& row : table.rows) served_by_pid[row[0]] = std::stoll(row[4]);
+  std::int64_t heap = 0;
+  for (const auto& w : json["workers"]) {
+    ASSERT_TRUE(w["pid"].is_number_unsigned()) << w.dump();
+    const std::string pid = std::to_string(w["pid"].get<std::uint64_t>());
+    ASSERT_EQ(served_by_pid.count(pid), 1u) << "pid " << pid << " not in the table";
+    EXPECT_EQ(w["served"], served_by_pid[pid]);
+    EXPECT_EQ(w["state"], "ready");
+    EXPECT_EQ(w["generation"], 1);
+    EXPECT_EQ(w["restarts"], 0);
+    EXPECT_GT(w["rss"].get<std::int64_t>(), 0);
+    heap += w["heap_used"].get<std::int64_t>();
+  }
+  EXPECT_GT(heap, 0) << "the worker that rendered reports its heap";
 }
 
 }  // namespace
