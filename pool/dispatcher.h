@@ -74,7 +74,7 @@ class Dispatcher {
   enum class Role { kActive, kSuccessor, kRetired };
   struct Worker {
     Worker(uv_loop_t* loop, unsigned slot, std::uint64_t generation)
-        : slot(slot), generation(generation), stop_timer(loop) {}
+        : slot(slot), generation(generation), start_timer(loop), stop_timer(loop) {}
     unsigned slot;
     std::uint64_t generation;
     Role role = Role::kActive;
@@ -84,7 +84,8 @@ class Dispatcher {
     std::int64_t heap_used = 0;
     Clock::time_point rss_checked_at;
     bool recycle_due = false;
-    Timer stop_timer;  // escalates from a closed channel to SIGTERM and SIGKILL
+    Timer start_timer;  // kills a worker that does not say hello in time
+    Timer stop_timer;   // escalates from a closed channel to SIGTERM and SIGKILL
   };
   struct Slot {
     Slot(uv_loop_t* loop, unsigned index) : index(index), respawn_timer(loop) {}

@@ -91,6 +91,9 @@ ipc::Result<std::unique_ptr<Pool>> Pool::Create(uv_loop_t* loop, PoolOptions opt
   if (options.default_timeout_ms == 0) {
     return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the default timeout must be at least 1 ms");
   }
+  if (options.start_timeout_ms == 0) {
+    return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the start timeout must be at least 1 ms");
+  }
   if (options.max_queue == 0) {
     return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the queue must hold at least 1 request");
   }

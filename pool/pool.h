@@ -48,6 +48,9 @@ struct PoolOptions {
   std::size_t recycle_rss_mb = 0;
   // Reload when the bundle or a file beside it changes (libuv fs events, debounced).
   bool watch_bundle = false;
+  // A worker that has not sent its hello this long after it was started (a bundle that loops or
+  // blocks while loading) is killed, and counts as a failed start.
+  std::uint32_t start_timeout_ms = 60000;
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the

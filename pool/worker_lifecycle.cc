@@ -63,6 +63,15 @@ std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
     return nullptr;
   }
   worker->process = std::move(process).value();
+  std::uint32_t start_timeout = options_.start_timeout_ms;
+  worker->start_timer.Start(start_timeout, [this, w, start_timeout] {
+    if (!w->process->process_running() || w->process->was_ready()) return;
+    std::string why = "worker " + std::to_string(w->process->pid()) +
+                      " did not become ready within " + std::to_string(start_timeout) + " ms";
+    spdlog::warn("{} (is the bundle looping or blocking while it loads?); killing it", why);
+    slots_[w->slot]->last_start_error = why;
+    w->process->Kill(SIGKILL);
+  });
   spdlog::debug("worker slot {}: started worker {} (generation {})", slot.index,
                 worker->process->pid(), generation);
   return worker;
@@ -95,6 +104,7 @@ void Dispatcher::ScheduleRespawn(Slot& slot) noexcept {
 }
 
 void Dispatcher::OnWorkerReady(Worker& worker) noexcept {
+  worker.start_timer.Stop();
   Slot& slot = *slots_[worker.slot];
   pid_t pid = worker.process->pid();
   switch (worker.role) {

@@ -83,3 +83,33 @@ TEST(CliErrorsTest, SocketInAMissingDirectoryExits1) {
 
 }  // namespace
 }  // namespace ssrd::testing
+
+namespace ssrd::testing {
+namespace {
+
+// A worker that never becomes ready (its bundle loops while loading) is killed after the start
+// timeout; after three attempts the daemon gives up with one error line naming why, exits 1 and
+// leaves no worker.
+TEST(CliErrorsTest, ABundleThatLoopsWhileLoadingFailsStartAfterTheStartTimeout) {
+  TempDir dir;
+  const std::string bundle = dir.File("bundle-under-test.mjs");
+  WriteFile(bundle, ReadFileOrEmpty(BundlesDir() + "/loops_while_loading.mjs"));
+  RunResult run = RunProgram(SsrdBinary(),
+                             {"--socket", dir.File("ssrd.sock"), "--bundle", bundle, "--workers",
+                              "1", "--start-timeout-ms", "300", "--worker-executable",
+                              WorkerBinary()},
+                             std::chrono::seconds(20));
+  ASSERT_FALSE(run.timed_out) << run.err;
+  ASSERT_TRUE(run.status.exited) << run.status.ToString();
+  EXPECT_EQ(run.status.exit_code, 1) << run.err;
+  EXPECT_EQ(run.out, "");
+  // Warnings about each killed attempt come first; the last line is the verdict.
+  std::string last = run.err.substr(run.err.rfind('\n', run.err.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("ssrd: error: worker ", 0), 0u) << run.err;
+  EXPECT_NE(last.find("before it was ready (3 attempts)"), std::string::npos) << last;
+  EXPECT_NE(last.find("did not become ready within 300 ms"), std::string::npos) << last;
+  EXPECT_TRUE(ProcessesWithArg(bundle).empty());
+}
+
+}  // namespace
+}  // namespace ssrd::testing

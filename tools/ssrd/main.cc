@@ -182,6 +182,10 @@ int main(int argc, char** argv) {
   app.add_option("--recycle-rss-mb", options.recycle_rss_mb,
                  "replace a worker whose resident memory passes this many MiB (0 = never)")
       ->capture_default_str();
+  app.add_option("--start-timeout-ms", options.start_timeout_ms,
+                 "kill a worker that is not ready this long after it started (bundle load included)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 3600000u));
   std::uint32_t drain_timeout_ms = 10000;
   app.add_option("--drain-timeout-ms", drain_timeout_ms,
                  "on SIGTERM, how long queued and running requests may take to finish")
