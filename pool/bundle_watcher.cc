@@ -21,6 +21,25 @@ std::uint64_t Fnv1a(std::string_view bytes, std::uint64_t hash = 146959810393466
   return hash;
 }
 
+// Files a bundle can load: the bundle itself and its siblings with a script or data extension.
+// Everything else (logs, editors' swap files, sockets) is ignored, so a daemon whose log lives
+// beside its bundle does not reload itself.
+bool CanBePartOfTheBundle(const std::filesystem::path& file, const std::filesystem::path& bundle) {
+  if (file.filename() == bundle.filename()) return true;
+  static const char* const kExtensions[] = {".mjs", ".js", ".cjs", ".json", ".wasm"};
+  std::string ext = file.extension().string();
+  for (const char* known : kExtensions) {
+    if (ext == known) return true;
+  }
+  return false;
+}
+
+std::uint64_t HashOfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return Fnv1a(bytes);
+}
+
 }  // namespace
 
 std::string BundleFingerprint(const std::string& bundle_path) {
@@ -28,21 +47,16 @@ std::string BundleFingerprint(const std::string& bundle_path) {
   std::error_code ec;
   fs::path bundle(bundle_path);
   std::vector<std::string> entries;
+  // Contents, not times: a touch or a rewrite with the same bytes reloads nothing.
   for (const auto& entry : fs::directory_iterator(bundle.parent_path(), ec)) {
     std::error_code entry_ec;
-    if (!entry.is_regular_file(entry_ec)) continue;
-    auto size = entry.file_size(entry_ec);
-    auto mtime = entry.last_write_time(entry_ec).time_since_epoch().count();
-    entries.push_back(entry.path().filename().string() + ":" + std::to_string(size) + ":" +
-                      std::to_string(mtime));
+    if (!entry.is_regular_file(entry_ec) || !CanBePartOfTheBundle(entry.path(), bundle)) continue;
+    entries.push_back(entry.path().filename().string() + ":" +
+                      std::to_string(HashOfFile(entry.path().string())));
   }
   std::sort(entries.begin(), entries.end());
   std::string fingerprint;
   for (const auto& e : entries) fingerprint += e + "\n";
-  // Size and time can survive a rewrite within one timestamp tick; the bytes cannot.
-  std::ifstream in(bundle_path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  fingerprint += std::to_string(Fnv1a(bytes));
   return fingerprint;
 }
 

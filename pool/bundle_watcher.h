@@ -3,10 +3,10 @@
 //
 // The directory is watched, not the file: deploy tools and editors replace a file by writing a
 // new one and renaming it over the old, which leaves a watch on the old inode silent. Every event
-// in the directory restarts a debounce timer; when it fires, a fingerprint of the directory's
-// regular files (name, size, modification time) and of the bundle's bytes is compared with the
-// last one, so a touch of an unrelated file or an editor's swap file that leaves nothing changed
-// reports nothing.
+// in the directory restarts a debounce timer; when it fires, a fingerprint (the name and a hash of
+// the bytes of the bundle and of each sibling .mjs/.js/.cjs/.json/.wasm file) is compared with the
+// last one, so a touch, a log file written beside the bundle or an editor's swap file reports
+// nothing.
 //
 // Failure: Start() returns kUnavailable when the directory cannot be watched. Loop thread only;
 // the callback must not throw; destroying the watcher at any time is safe.

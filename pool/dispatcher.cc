@@ -376,6 +376,7 @@ void Dispatcher::Stop(std::function<void()> on_stopped) {
   drain_timer_.Stop();
   deadline_timer_.Stop();
   watcher_.reset();
+  snapshot_build_.reset();
   FailQueued(ipc::ErrorCode::kShuttingDown, "the daemon is shutting down");
   for (auto& slot : slots_) slot->respawn_timer.Stop();
   ForEachWorker([this](Worker& w) { AskToExit(w); });

@@ -35,6 +35,7 @@
 #include "ipc/message.h"
 #include "pool/bundle_watcher.h"
 #include "pool/pool.h"
+#include "pool/snapshot_build.h"
 #include "pool/timer.h"
 #include "pool/worker_process.h"
 
@@ -103,6 +104,10 @@ class Dispatcher {
   };
 
   // worker_lifecycle.cc
+  // Builds the snapshot when snapshots are on, then runs `then` (also when none could be made).
+  void PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept;
+  void SpawnAllActive() noexcept;
+  void SpawnSuccessors(std::uint64_t generation) noexcept;
   std::unique_ptr<Worker> SpawnWorker(Slot& slot, std::uint64_t generation) noexcept;
   void SpawnActive(Slot& slot) noexcept;
   void ScheduleRespawn(Slot& slot) noexcept;
@@ -149,6 +154,7 @@ class Dispatcher {
   std::uint64_t generation_ = 1;         // the generation serving requests
   std::uint64_t reload_generation_ = 0;  // the generation starting, 0 = no reload under way
   std::unique_ptr<BundleWatcher> watcher_;
+  std::unique_ptr<SnapshotBuild> snapshot_build_;
 
   std::function<void(ipc::Result<void>)> on_ready_;
   bool started_ = false;

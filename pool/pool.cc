@@ -68,6 +68,10 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options) : options_(std::move(options)) 
   spawn.heap_limit_mb = options_.heap_limit_mb;
   spawn.max_frame_bytes = options_.max_frame_bytes;
   spawn.node_env = options_.node_env;
+  if (!options_.snapshot_dir.empty()) {
+    spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-dir", options_.snapshot_dir});
+  }
+  if (options_.reuse_context) spawn.extra_args.push_back("--reuse-context");
   dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn));
 }
 

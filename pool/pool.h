@@ -51,6 +51,12 @@ struct PoolOptions {
   // A worker that has not sent its hello this long after it was started (a bundle that loops or
   // blocks while loading) is killed, and counts as a failed start.
   std::uint32_t start_timeout_ms = 60000;
+  // Startup snapshots: built once per bundle (at start and at each reload) into this cache
+  // directory by `ssrd-worker --build-snapshot`; workers then start from it. "" = no snapshots.
+  std::string snapshot_dir;
+  // One context for every render instead of a fresh one per render (faster; a render can then
+  // see globals an earlier render left behind).
+  bool reuse_context = false;
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the

@@ -33,11 +33,9 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   if (started_) return;
   started_ = true;
   on_ready_ = std::move(on_ready);
-  for (auto& slot : slots_) {
-    if (ready_reported_) break;  // a spawn failure already decided the outcome
-    SpawnActive(*slot);
-  }
-  if (options_.watch_bundle && !ready_reported_) {
+  // A bundle that does not load is reported by the workers' hello, one code path for both.
+  PrepareBundle([this](ipc::Result<void>) { SpawnAllActive(); });
+  if (options_.watch_bundle) {
     auto watcher = BundleWatcher::Start(loop_, spawn_options_.bundle_path,
                                         [this] { Reload("the bundle changed on disk"); });
     if (watcher.ok()) {
@@ -45,6 +43,45 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
     } else {
       spdlog::warn("{}; reload with SIGHUP instead", watcher.error().message);
     }
+  }
+}
+
+void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept {
+  if (options_.snapshot_dir.empty()) {
+    then({});
+    return;
+  }
+  spdlog::info("building the startup snapshot of {} in {}", spawn_options_.bundle_path,
+               options_.snapshot_dir);
+  auto started = std::chrono::steady_clock::now();
+  snapshot_build_ = SnapshotBuild::Start(
+      loop_, spawn_options_, options_.snapshot_dir,
+      [this, started, then = std::move(then)](ipc::Result<std::string> built) {
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                              started)
+                        .count();
+        if (built.ok()) {
+          spdlog::info("startup snapshot ready in {:.0f} ms: {}", ms, built.value());
+          then({});
+        } else if (built.error().code == ipc::ErrorCode::kBundleError) {
+          then(built.error());
+        } else {
+          spdlog::warn("no startup snapshot ({}); workers load the bundle instead",
+                       built.error().message);
+          then({});
+        }
+        Post([this] { snapshot_build_.reset(); });  // not from inside its own callback
+      });
+}
+
+void Dispatcher::SpawnAllActive() noexcept {
+  if (stopping_) {
+    CheckStopped();
+    return;
+  }
+  for (auto& slot : slots_) {
+    if (ready_reported_) break;  // a spawn failure already decided the outcome
+    SpawnActive(*slot);
   }
 }
 
@@ -322,10 +359,22 @@ void Dispatcher::Reload(std::string reason) {
     if (slot->successor) Retire(std::move(slot->successor));
   }
   reload_generation_ = std::max(generation_, reload_generation_) + 1;
+  std::uint64_t generation = reload_generation_;
   spdlog::info("reload ({}): starting {} workers on {} (generation {})", reason, slots_.size(),
-               spawn_options_.bundle_path, reload_generation_);
+               spawn_options_.bundle_path, generation);
+  PrepareBundle([this, generation](ipc::Result<void> prepared) {
+    if (stopping_ || reload_generation_ != generation) return;  // abandoned meanwhile
+    if (!prepared.ok()) {
+      AbortReload(prepared.error().message);
+      return;
+    }
+    SpawnSuccessors(generation);
+  });
+}
+
+void Dispatcher::SpawnSuccessors(std::uint64_t generation) noexcept {
   for (auto& slot : slots_) {
-    std::unique_ptr<Worker> successor = SpawnWorker(*slot, reload_generation_);
+    std::unique_ptr<Worker> successor = SpawnWorker(*slot, generation);
     if (!successor) {
       AbortReload(slot->last_start_error);
       return;

@@ -1,5 +1,6 @@
 #include "tests/integration/daemon_process.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -161,6 +162,12 @@ bool DaemonProcess::running() {
                                    "--workers", std::to_string(config_.workers),
                                    "--worker-executable", WorkerBinary()};
   args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
+  // Tests share one snapshot cache in the build tree rather than the user's home.
+  if (std::find_if(args.begin(), args.end(), [](const std::string& a) {
+        return a == "--snapshot-dir" || a == "--no-snapshot";
+      }) == args.end()) {
+    args.insert(args.end(), {"--snapshot-dir", SSRD_TEST_SNAPSHOT_DIR});
+  }
   try {
     child->process = bp::child(bp::exe = SsrdBinary(), bp::args = args, bp::std_in < bp::null,
                                bp::std_out > child->out_path, bp::std_err > child->err_path);

@@ -739,6 +739,210 @@ TEST(HydrationReplyTest, ScriptMustBeAString) {
   EXPECT_EQ(r.error().message, "reply field \"script\" must be a string");
 }
 
+// --- supervision fields: retry, heap_used, the stats worker table
+// ----------------------------------------------------------------
+
+TEST(RetryTest, DefaultsToTrueAndIsNotEncoded) {
+  Request render;
+  render.id = 4;
+  render.op = Op::kRender;
+  render.component = "C";
+  std::string frame;
+  EncodeRequest(render, &frame);
+  EXPECT_EQ(frame.find("retry"), std::string::npos);
+  EXPECT_TRUE(MustDecode(Payload(frame)).retry);
+  EXPECT_TRUE(MustDecode(MapOf({{S("id"), U(1)}, {S("op"), S("render")}, {S("component"), S("C")},
+                                {S("retry"), kNil}}))
+                  .retry);
+}
+
+TEST(RetryTest, FalseRoundTripsAndTrueDecodes) {
+  Request render;
+  render.id = 4;
+  render.op = Op::kRender;
+  render.component = "C";
+  render.retry = false;
+  std::string frame;
+  EncodeRequest(render, &frame);
+  EXPECT_NE(frame.find("\xa5retry\xc2"), std::string::npos);
+  EXPECT_FALSE(RoundTrip(render).retry);
+  EXPECT_TRUE(MustDecode(MapOf({{S("id"), U(1)}, {S("op"), S("render")}, {S("component"), S("C")},
+                                {S("retry"), Pack(true)}}))
+                  .retry);
+}
+
+TEST(RetryTest, NonBooleanIsABadRequestWhateverTheOp) {
+  for (const char* op : {"render", "ping"}) {
+    DecodeFailure failure;
+    EXPECT_FALSE(DecodeRequest(MapOf({{S("id"), U(9)},
+                                      {S("op"), S(op)},
+                                      {S("component"), S("C")},
+                                      {S("retry"), U(0)}}),
+                               &failure));
+    EXPECT_EQ(failure.error.code, ErrorCode::kBadRequest);
+    EXPECT_EQ(failure.error.message, "field \"retry\" must be a boolean") << op;
+    EXPECT_EQ(failure.id, 9u);
+  }
+}
+
+TEST(HeapUsedTest, RoundTripsAndIsTheLastKeyInFixedForm) {
+  Reply in;
+  in.id = 2;
+  in.html = "<p>x</p>";
+  in.console = {{"log", "hi"}};
+  in.heap_used = 0x0102030405060708ull;
+  std::string frame;
+  EncodeReply(in, &frame);
+  const std::string payload = Payload(frame);
+  const std::string tail = "\xa9heap_used\xcf\x01\x02\x03\x04\x05\x06\x07\x08";
+  ASSERT_GE(payload.size(), tail.size());
+  EXPECT_EQ(payload.substr(payload.size() - tail.size()), tail);
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_EQ(out.heap_used, in.heap_used);
+  EXPECT_EQ(out.html, "<p>x</p>");
+  ASSERT_EQ(out.console.size(), 1u);
+  EXPECT_EQ(PeekReplyHeapUsed(payload), in.heap_used);
+}
+
+TEST(HeapUsedTest, PeekReadsItFromRenderErrorAndPingReplies) {
+  Reply render;
+  render.id = 7;
+  render.html = std::string(70000, 'h');  // a str 32 body: the peek must not care
+  render.heap_used = 3 * 1024 * 1024;
+  Reply error;
+  error.id = 8;
+  error.error = MakeError(ErrorCode::kTimeout, "late");
+  error.console = {{"warn", "w"}};
+  error.heap_used = 12345;
+  Reply ping;
+  ping.id = 9;
+  ping.heap_used = 1;
+  for (const Reply& r : {render, error, ping}) {
+    std::string frame;
+    EncodeReply(r, &frame);
+    std::string payload = Payload(frame);
+    EXPECT_EQ(PeekReplyHeapUsed(payload), r.heap_used) << r.id;
+    // The relay patches the id; the heap stays readable.
+    ASSERT_TRUE(PatchReplyId(&payload, 99));
+    EXPECT_EQ(PeekReplyHeapUsed(payload), r.heap_used) << r.id;
+    EXPECT_EQ(DecodeReply(payload)->heap_used, r.heap_used) << r.id;
+  }
+}
+
+TEST(HeapUsedTest, AbsentWhenZeroAndPeekSaysSo) {
+  Reply in;
+  in.id = 2;
+  in.html = "<p>x</p>";
+  std::string frame;
+  EncodeReply(in, &frame);
+  const std::string payload = Payload(frame);
+  EXPECT_EQ(payload.find("heap_used"), std::string::npos);
+  EXPECT_FALSE(PeekReplyHeapUsed(payload).has_value());
+  EXPECT_EQ(ReplyRoundTrip(in).heap_used, 0u);
+  // Not what EncodeReply writes: no prefix, or too short to hold the key.
+  EXPECT_FALSE(PeekReplyHeapUsed("").has_value());
+  EXPECT_FALSE(PeekReplyHeapUsed(MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)},
+                                        {S("heap_used"), U(5)}}))
+                   .has_value());
+}
+
+TEST(HeapUsedTest, OtherEncodingsDecodeAndWrongTypesAreRejected) {
+  Result<Reply> compact = DecodeReply(
+      MapOf({{S("id"), U(1)}, {S("heap_used"), U(300)}, {S("ok"), Pack(true)}}));
+  ASSERT_TRUE(compact.ok()) << compact.error().ToString();
+  EXPECT_EQ(compact->heap_used, 300u);
+  for (const std::string& bad : {I(-1), S("1"), Pack(1.5)}) {
+    Result<Reply> r =
+        DecodeReply(MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("heap_used"), bad}}));
+    ASSERT_FALSE(r.ok()) << Hex(bad);
+    EXPECT_EQ(r.error().message, "reply field \"heap_used\" must be a non-negative integer");
+  }
+}
+
+WorkerInfo SampleWorker(std::uint32_t pid, std::uint32_t slot) {
+  WorkerInfo w;
+  w.pid = pid;
+  w.slot = slot;
+  w.state = "busy";
+  w.generation = 3;
+  w.served = 1000;
+  w.restarts = 2;
+  w.heap_used = 5 * 1024 * 1024;
+  w.rss = std::int64_t{3} << 32;  // past 32 bits
+  return w;
+}
+
+TEST(WorkersTest, RoundTripEveryField) {
+  Reply in;
+  in.id = 5;
+  in.stats = {{"workers", 2}, {"served", 1000}};
+  in.workers = {SampleWorker(4242, 0), SampleWorker(4243, 1)};
+  in.workers[1].state = "retiring";
+  const Reply out = ReplyRoundTrip(in);
+  EXPECT_EQ(out.stats, in.stats);
+  ASSERT_EQ(out.workers.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const WorkerInfo& a = in.workers[i];
+    const WorkerInfo& b = out.workers[i];
+    EXPECT_EQ(b.pid, a.pid);
+    EXPECT_EQ(b.slot, a.slot);
+    EXPECT_EQ(b.state, a.state);
+    EXPECT_EQ(b.generation, a.generation);
+    EXPECT_EQ(b.served, a.served);
+    EXPECT_EQ(b.restarts, a.restarts);
+    EXPECT_EQ(b.heap_used, a.heap_used);
+    EXPECT_EQ(b.rss, a.rss);
+  }
+}
+
+TEST(WorkersTest, StatsReplyAlwaysCarriesTheArrayEvenEmpty) {
+  Reply in;
+  in.id = 5;
+  in.stats = {{"workers", 0}};
+  std::string frame;
+  EncodeReply(in, &frame);
+  EXPECT_NE(frame.find("\xa7workers\x90"), std::string::npos);
+  EXPECT_TRUE(ReplyRoundTrip(in).workers.empty());
+}
+
+TEST(WorkersTest, MissingAndUnknownKeysInAnEntryAreFine) {
+  Result<Reply> r = DecodeReply(
+      MapOf({{S("id"), U(1)},
+             {S("ok"), Pack(true)},
+             {S("workers"), "\x91" + MapOf({{S("pid"), U(77)}, {S("future"), S("x")}})}}));
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  ASSERT_EQ(r->workers.size(), 1u);
+  EXPECT_EQ(r->workers[0].pid, 77u);
+  EXPECT_EQ(r->workers[0].state, "");
+  EXPECT_EQ(r->workers[0].served, 0);
+}
+
+TEST(WorkersTest, MalformedEntriesAreRejected) {
+  const std::string kShape = "reply field \"workers\" must be an array of worker maps";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {MapOf({{S("pid"), U(1)}}), "reply field \"workers\" must be an array"},
+      {"\x91" + U(1), kShape},
+      {"\x91" + MapOf({{U(1), U(1)}}), kShape},
+      {"\x91" + MapOf({{S("pid"), I(-1)}}), kShape},
+      {"\x91" + MapOf({{S("pid"), U(std::uint64_t{1} << 32)}}), kShape},
+      {"\x91" + MapOf({{S("slot"), S("0")}}), kShape},
+      {"\x91" + MapOf({{S("state"), U(1)}}), kShape},
+      {"\x91" + MapOf({{S("generation"), I(-2)}}), kShape},
+      {"\x91" + MapOf({{S("served"), U(std::uint64_t{1} << 63)}}), kShape},
+      {"\x91" + MapOf({{S("restarts"), Pack(1.5)}}), kShape},
+      {"\x91" + MapOf({{S("heap_used"), kNil}}), kShape},
+      {"\x92" + MapOf({{S("pid"), U(1)}}) + MapOf({{S("rss"), S("big")}}), kShape},
+  };
+  for (const auto& [workers, message] : cases) {
+    const std::string payload =
+        MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("workers"), workers}});
+    Result<Reply> r = DecodeReply(payload);
+    ASSERT_FALSE(r.ok()) << Hex(payload);
+    EXPECT_EQ(r.error().code, ErrorCode::kBadRequest);
+    EXPECT_EQ(r.error().message, message) << Hex(payload);
+  }
+}
+
 // --- the test vectors of docs/protocol.md
 // ----------------------------------------------------------
 
@@ -834,6 +1038,52 @@ std::vector<Vector> Vectors() {
                "22 3a 7b 22 6e 61 6d 65 22 3a 22 41 64 61 22 7d\n"
                "7d 3c 2f 73 63 72 69 70 74 3e a7 63 6f 6e 73 6f\n"
                "6c 65 90"});
+  Request no_retry = render;
+  no_retry.id = 4;
+  no_retry.retry = false;
+  frame.clear();
+  EncodeRequest(no_retry, &frame);
+  v.push_back({"render request without retry", frame,
+               "00 00 00 3c 86 a2 69 64 04 a1 76 01 a2 6f 70 a6\n"
+               "72 65 6e 64 65 72 a9 63 6f 6d 70 6f 6e 65 6e 74\n"
+               "a8 47 72 65 65 74 69 6e 67 a5 70 72 6f 70 73 81\n"
+               "a4 6e 61 6d 65 a3 41 64 61 a5 72 65 74 72 79 c2"});
+  Reply with_heap = rendered;
+  with_heap.heap_used = 2 * 1024 * 1024;
+  frame.clear();
+  EncodeReply(with_heap, &frame);
+  v.push_back({"render reply with heap_used", frame,
+               "00 00 00 5b 87 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "02 a2 6f 6b c3 a4 68 74 6d 6c b1 3c 70 3e 48 65\n"
+               "6c 6c 6f 2c 20 41 64 61 3c 2f 70 3e a4 68 65 61\n"
+               "64 a0 a6 73 74 61 74 75 73 cc c8 a7 63 6f 6e 73\n"
+               "6f 6c 65 91 92 a3 6c 6f 67 a2 68 69 a9 68 65 61\n"
+               "70 5f 75 73 65 64 cf 00 00 00 00 00 20 00 00"});
+  Reply stats;
+  stats.id = 5;
+  stats.stats = {{"served", 3}, {"workers", 1}};
+  WorkerInfo worker;
+  worker.pid = 4242;
+  worker.slot = 0;
+  worker.state = "ready";
+  worker.generation = 1;
+  worker.served = 3;
+  worker.restarts = 0;
+  worker.heap_used = 1024 * 1024;
+  worker.rss = 32 * 1024 * 1024;
+  stats.workers = {worker};
+  frame.clear();
+  EncodeReply(stats, &frame);
+  v.push_back({"stats reply", frame,
+               "00 00 00 82 84 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "05 a2 6f 6b c3 a5 73 74 61 74 73 82 a6 73 65 72\n"
+               "76 65 64 03 a7 77 6f 72 6b 65 72 73 01 a7 77 6f\n"
+               "72 6b 65 72 73 91 88 a3 70 69 64 cd 10 92 a4 73\n"
+               "6c 6f 74 00 a5 73 74 61 74 65 a5 72 65 61 64 79\n"
+               "aa 67 65 6e 65 72 61 74 69 6f 6e 01 a6 73 65 72\n"
+               "76 65 64 03 a8 72 65 73 74 61 72 74 73 00 a9 68\n"
+               "65 61 70 5f 75 73 65 64 ce 00 10 00 00 a3 72 73\n"
+               "73 ce 02 00 00 00"});
   return v;
 }
 
@@ -865,6 +1115,25 @@ TEST(ProtocolDocTest, VectorsDecode) {
   EXPECT_TRUE(hydrate.hydrate);
   EXPECT_EQ(hydrate.nonce, "r4nd0m");
   EXPECT_EQ(DecodeReply(Payload(v[6].frame))->script.rfind("<script type=", 0), 0u);
+}
+
+TEST(ProtocolDocTest, SupervisionVectorsDecode) {
+  const std::vector<Vector> v = Vectors();
+  ASSERT_EQ(v.size(), 10u);
+  const Request no_retry = MustDecode(Payload(v[7].frame));
+  EXPECT_FALSE(no_retry.retry);
+  EXPECT_EQ(no_retry.component, "Greeting");
+  Result<Reply> heap = DecodeReply(Payload(v[8].frame));
+  ASSERT_TRUE(heap.ok());
+  EXPECT_EQ(heap->heap_used, 2u * 1024 * 1024);
+  EXPECT_EQ(PeekReplyHeapUsed(Payload(v[8].frame)), 2u * 1024 * 1024);
+  Result<Reply> stats = DecodeReply(Payload(v[9].frame));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->stats.at("served"), 3);
+  ASSERT_EQ(stats->workers.size(), 1u);
+  EXPECT_EQ(stats->workers[0].pid, 4242u);
+  EXPECT_EQ(stats->workers[0].state, "ready");
+  EXPECT_EQ(stats->workers[0].rss, 32 * 1024 * 1024);
 }
 
 }  // namespace

@@ -1,10 +1,9 @@
 // ssrctl: talks to a running ssrd over its socket. One subcommand per protocol operation:
 //   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]]   the HTML on stdout, console lines on stderr
 //   ssrctl ping                                        "pong (protocol 1) in N µs"
-//   ssrctl stats                                       the daemon's counters, one per line
+//   ssrctl stats [--json]                              the worker table, then the counters
 // Every failure prints "ssrctl: error: <code>: <message>" on stderr (then the JS stack, for
 // js_error) and exits 1.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "clients/cpp/client.h"
+#include "tools/ssrctl/stats_view.h"
 
 namespace {
 
@@ -54,15 +54,15 @@ int Ping(Client& client) {
   return 0;
 }
 
-int Stats(Client& client) {
-  auto result = client.Stats();
-  if (!result) return Fail(result.error());
-  std::size_t width = 0;
-  for (const auto& [name, value] : *result) width = std::max(width, name.size());
-  for (const auto& [name, value] : *result) {
-    std::cout << name << std::string(width - name.size() + 2, ' ') << value << "\n";
-  }
-  return 0;
+// Not through Client: its Stats() returns the counters only, and the table needs the workers.
+int Stats(const std::string& socket_path, int timeout_ms, bool json) {
+  auto reply = ssrd::ssrctl::FetchStats(
+      socket_path, std::chrono::milliseconds(timeout_ms > 0 ? timeout_ms : 30000));
+  if (!reply.ok()) return Fail(reply.error());
+  std::cout << (json ? ssrd::ssrctl::FormatStatsJson(*reply)
+                     : ssrd::ssrctl::FormatStatsTable(*reply));
+  std::cout.flush();
+  return std::cout ? 0 : 1;
 }
 
 }  // namespace
@@ -90,13 +90,18 @@ int main(int argc, char** argv) {
                    "print the hydration <script> element after the HTML");
   render->add_option("--nonce", render_options.nonce, "CSP nonce of the hydration script");
   auto* ping = app.add_subcommand("ping", "check that the daemon answers");
-  auto* stats = app.add_subcommand("stats", "print the daemon's counters");
+  bool stats_json = false;
+  auto* stats = app.add_subcommand("stats", "print the worker table and the daemon's counters");
+  stats->add_flag("--json", stats_json,
+                  "print {\"stats\": {...}, \"workers\": [...]} as JSON instead (memory in bytes)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+
+  if (stats->parsed()) return Stats(socket_path, timeout_ms, stats_json);
 
   ClientOptions options;
   if (timeout_ms > 0) options.request_timeout = std::chrono::milliseconds(timeout_ms);
@@ -105,6 +110,5 @@ int main(int argc, char** argv) {
 
   if (render->parsed()) return Render(**client, component, props, render_options, timeout_ms);
   if (ping->parsed()) return Ping(**client);
-  if (stats->parsed()) return Stats(**client);
   return 1;
 }

@@ -8,7 +8,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -22,6 +27,55 @@ using ssrd::ipc::ErrorCode;
 constexpr int kExitUsage = 1;
 constexpr int kExitBundle = 2;
 
+void PrintError(const std::string& message) {
+  std::fprintf(stderr, "ssrd: error: %s\n", message.c_str());
+  std::fflush(stderr);
+}
+
+// $XDG_CACHE_HOME/ssrd, ~/.cache/ssrd, or a per-user directory under /tmp.
+std::string DefaultSnapshotDir() {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache != nullptr && *cache == '/') return std::string(cache) + "/ssrd";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home == '/') return std::string(home) + "/.cache/ssrd";
+  return "/tmp/ssrd-cache-" + std::to_string(getuid());
+}
+
+// `ssrd snapshot BUNDLE`: builds the startup snapshot ahead of time (for container images) by
+// becoming `ssrd-worker --build-snapshot`, which prints the one-line verdict.
+int SnapshotCommand(int argc, char** argv) {
+  CLI::App app{"ssrd snapshot: build the startup snapshot of a bundle into the cache directory"};
+  std::string bundle;
+  std::string snapshot_dir = DefaultSnapshotDir();
+  std::string worker = ssrd::pool::DefaultWorkerExecutable();
+  std::size_t heap_limit_mb = 512;
+  std::string node_env = "production";
+  app.add_option("bundle", bundle, "server bundle (ES module) exporting render()")->required();
+  app.add_option("--snapshot-dir", snapshot_dir, "snapshot cache directory")->capture_default_str();
+  app.add_option("--heap-limit-mb", heap_limit_mb, "the workers' --heap-limit-mb")
+      ->capture_default_str();
+  app.add_option("--worker-executable", worker, "the ssrd-worker binary")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(snapshot_dir, ec);
+  if (ec) {
+    PrintError("cannot create " + snapshot_dir + ": " + ec.message());
+    return kExitUsage;
+  }
+  std::string heap = std::to_string(heap_limit_mb);
+  std::vector<const char*> args = {worker.c_str(),      "--build-snapshot", "--bundle",
+                                   bundle.c_str(),      "--snapshot-dir",   snapshot_dir.c_str(),
+                                   "--heap-limit-mb",   heap.c_str(),       "--node-env",
+                                   node_env.c_str(),    nullptr};
+  execv(worker.c_str(), const_cast<char* const*>(args.data()));
+  PrintError("cannot run " + worker + ": " + std::strerror(errno));
+  return kExitUsage;
+}
+
 std::string DefaultSocketPath() {
   const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
   if (runtime_dir != nullptr && *runtime_dir != '\0')
@@ -33,10 +87,6 @@ int ExitCodeFor(const ssrd::ipc::Error& error) {
   return error.code == ErrorCode::kBundleError ? kExitBundle : kExitUsage;
 }
 
-void PrintError(const std::string& message) {
-  std::fprintf(stderr, "ssrd: error: %s\n", message.c_str());
-  std::fflush(stderr);
-}
 
 // Owns everything on the loop; the loop runs until every handle has closed.
 class Daemon {
@@ -146,6 +196,7 @@ class Daemon {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "snapshot") return SnapshotCommand(argc - 1, argv + 1);
   CLI::App app{"ssrd: server-side rendering daemon (renders JS components with V8 workers)"};
   std::string socket_path = DefaultSocketPath();
   ssrd::pool::PoolOptions options;
@@ -161,7 +212,7 @@ int main(int argc, char** argv) {
                  "the ssrd-worker binary (default: ssrd-worker beside ssrd)");
   app.add_option("--heap-limit-mb", options.heap_limit_mb, "V8 heap limit per worker, in MiB")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::size_t{8}, std::size_t{1} << 20));
   app.add_option("--max-frame-bytes", options.max_frame_bytes, "largest frame accepted, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 31));
@@ -190,6 +241,14 @@ int main(int argc, char** argv) {
   app.add_option("--drain-timeout-ms", drain_timeout_ms,
                  "on SIGTERM, how long queued and running requests may take to finish")
       ->capture_default_str();
+  options.snapshot_dir = DefaultSnapshotDir();
+  app.add_option("--snapshot-dir", options.snapshot_dir,
+                 "cache of startup snapshots, built at start and reload when missing")
+      ->capture_default_str();
+  bool no_snapshot = false;
+  app.add_flag("--no-snapshot", no_snapshot, "workers load the bundle without a snapshot");
+  app.add_flag("--reuse-context", options.reuse_context,
+               "render every request in one context instead of a fresh one per render");
   bool no_watch = false;
   app.add_flag("--no-watch", no_watch,
                "do not reload when the bundle changes on disk (SIGHUP still reloads)");
@@ -208,6 +267,16 @@ int main(int argc, char** argv) {
   }
 
   options.watch_bundle = !no_watch;
+  if (no_snapshot) options.snapshot_dir.clear();
+  if (!options.snapshot_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.snapshot_dir, ec);
+    if (ec) {
+      PrintError("cannot create the snapshot directory " + options.snapshot_dir + ": " +
+                 ec.message() + " (see --snapshot-dir, --no-snapshot)");
+      return kExitUsage;
+    }
+  }
   // Logs go to stderr: stdout carries only the ready line.
   auto logger = spdlog::stderr_color_mt("ssrd");
   spdlog::set_default_logger(logger);
