@@ -1,10 +1,13 @@
 #include "isolates/engine.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <thread>
 #include <utility>
 
 #include <v8.h>
 
+#include "isolates/bundle_context.h"
 #include "isolates/event_loop.h"
 #include "isolates/module_loader.h"
 #include "isolates/render_call.h"
@@ -35,9 +38,13 @@ class Engine::Impl {
         allocator_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
 
   ipc::Result<void> Start();
+  ipc::Result<void> PrepareNextRender();
   ipc::Result<RenderOutput> Render(const RenderInput& input, std::vector<ipc::ConsoleLine>* console);
 
   bool poisoned() const { return poisoned_; }
+  void Interrupt();
+  void ClearInterrupt();
+  std::size_t heap_used() const;
   const std::vector<ipc::ConsoleLine>& startup_console() const { return startup_console_; }
 
  private:
@@ -57,15 +64,32 @@ class Engine::Impl {
     return "the heap limit of " + std::to_string(options_.heap_limit_mb) + " MB was reached";
   }
 
+  // Makes the context the next render runs in: from the snapshot, or by evaluating the bundle.
+  // The bundle's top-level console output goes to *console.
+  ipc::Result<void> MakeContext(std::vector<ipc::ConsoleLine>* console);
+  bool has_snapshot() const { return !options_.snapshot_blob.empty(); }
+  // V8 takes the stack limit from the thread that created the isolate and keeps it when another
+  // thread enters (only a v8::Locker would move it). Without this, the first call on any other
+  // thread would see its own stack as overflowed. The calling thread needs more stack than
+  // kStackBudget (std::thread's default is 8 MiB).
+  void UseStackOfThisThread() {
+    if (stack_thread_ == std::this_thread::get_id()) return;
+    stack_thread_ = std::this_thread::get_id();
+    char here;
+    isolate_->SetStackLimit(reinterpret_cast<std::uintptr_t>(&here) - kStackBudget);
+  }
+  static constexpr std::uintptr_t kStackBudget = 984 * 1024;  // V8's own default (--stack-size)
+
   EngineOptions options_;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::StartupData snapshot_{};  // points into options_.snapshot_blob, which outlives the isolate
   std::unique_ptr<v8::Isolate, IsolateDisposer> isolate_;
   RuntimeState state_;
   ModuleGraph graph_;
-  // The one context: made once at Start by NewRuntimeContext, which a context per render will
-  // call instead (from a snapshot).
   v8::Global<v8::Context> context_;
   v8::Global<v8::Function> render_;
+  bool context_used_ = false;  // a render ran in context_: with a context per render, replace it
+  std::thread::id stack_thread_;  // the thread whose stack V8's limit is set for
   std::vector<ipc::ConsoleLine> startup_console_;
   bool heap_limit_hit_ = false;
   bool poisoned_ = false;
@@ -76,35 +100,73 @@ ipc::Result<void> Engine::Impl::Start() {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, options_.heap_limit_mb * kMiB);
+  // The snapshot's contexts hold the runtime's native functions; V8 finds them by this table.
+  params.external_references = RuntimeExternalReferences();
+  if (has_snapshot()) {
+    snapshot_.data = options_.snapshot_blob.data();
+    snapshot_.raw_size = static_cast<int>(options_.snapshot_blob.size());
+    // V8 aborts the process on a snapshot it cannot read; this checksum check is the way to fail
+    // cleanly instead (snapshots/ also checks the file's own header before it gets here).
+    if (!snapshot_.IsValid()) {
+      return ipc::MakeError(ErrorCode::kBundleError, "the startup snapshot is corrupt");
+    }
+    params.snapshot_blob = &snapshot_;
+  }
   isolate_.reset(v8::Isolate::New(params));
+  stack_thread_ = std::this_thread::get_id();
   v8::Isolate* isolate = isolate_.get();
   // Microtasks run only where the event loop says (event_loop.h), never implicitly.
   isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate->AddNearHeapLimitCallback(NearHeapLimit, this);
   state_.node_env = options_.node_env;
+  AttachRuntimeState(isolate, &state_);
+  return MakeContext(&startup_console_);
+}
 
+ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* console) {
+  UseStackOfThisThread();
+  v8::Isolate* isolate = isolate_.get();
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
-  ipc::Error error;
+  // The previous context's modules go with it; a fresh graph keeps nothing of them alive.
+  context_.Reset();
+  render_.Reset();
+  graph_ = ModuleGraph();
   v8::Local<v8::Context> context;
-  if (!NewRuntimeContext(isolate, &state_, &error).ToLocal(&context)) return error;
-  context_.Reset(isolate, context);
-  v8::Context::Scope context_scope(context);
-  AttachModuleGraph(isolate, context, &graph_);
-
-  state_.console.Begin(&startup_console_);
-  ipc::Result<v8::Local<v8::Function>> render =
-      LoadBundle(isolate, context, options_.bundle_path, &graph_, &state_);
-  state_.console.End();
-  if (heap_limit_hit_) {
-    isolate->CancelTerminateExecution();
-    return ipc::MakeError(ErrorCode::kBundleError,
-                          "bundle " + options_.bundle_path + ": " + HeapLimitMessage() +
-                              " while loading");
+  if (has_snapshot()) {
+    // Deserialises the snapshot's default context: runtime and bundle already evaluated.
+    context = v8::Context::New(isolate);
+    AttachModuleGraph(isolate, context, &graph_);
+  } else {
+    state_.console.Begin(console);
+    ipc::Result<v8::Local<v8::Context>> made =
+        NewBundleContext(isolate, &state_, &graph_, options_.bundle_path);
+    state_.console.End();
+    if (heap_limit_hit_) {
+      isolate->CancelTerminateExecution();
+      return ipc::MakeError(ErrorCode::kBundleError,
+                            "bundle " + options_.bundle_path + ": " + HeapLimitMessage() +
+                                " while loading");
+    }
+    if (!made.ok()) return made.error();
+    context = made.value();
   }
+  ipc::Result<v8::Local<v8::Function>> render = BindBundleContext(isolate, context, &state_);
   if (!render.ok()) return render.error();
+  context_.Reset(isolate, context);
   render_.Reset(isolate, render.value());
+  context_used_ = false;
   return {};
+}
+
+ipc::Result<void> Engine::Impl::PrepareNextRender() {
+  if (options_.reuse_context || !context_used_ || poisoned_) return {};
+  std::vector<ipc::ConsoleLine> ignored;  // the bundle's load-time output was kept the first time
+  ipc::Result<void> made = MakeContext(&ignored);
+  // A bundle that loaded once but not now (its load-time code is not deterministic, or the heap is
+  // full) leaves no context to render in: the engine must be replaced.
+  if (!made.ok()) poisoned_ = true;
+  return made;
 }
 
 ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
@@ -113,6 +175,12 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
     return ipc::MakeError(ErrorCode::kOutOfMemory,
                           "this engine reached its heap limit earlier and must be replaced");
   }
+  if (ipc::Result<void> prepared = PrepareNextRender(); !prepared.ok()) {
+    return ipc::MakeError(heap_limit_hit_ ? ErrorCode::kOutOfMemory : ErrorCode::kInternal,
+                          "no fresh context for this render: " + prepared.error().message);
+  }
+  context_used_ = true;
+  UseStackOfThisThread();
   v8::Isolate* isolate = isolate_.get();
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
@@ -124,7 +192,7 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
       CallRender(isolate, context, render_.Get(isolate), input, &state_);
   state_.console.End();
 
-  if (isolate->IsExecutionTerminating() || heap_limit_hit_) {
+  if (isolate->IsExecutionTerminating() || heap_limit_hit_ || state_.interrupt.raised()) {
     isolate->CancelTerminateExecution();
     DropPendingTimers(isolate, context, &state_);
   }
@@ -132,6 +200,33 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
     return ipc::MakeError(ErrorCode::kOutOfMemory, "render failed: " + HeapLimitMessage());
   }
   return result;
+}
+
+void Engine::Impl::Interrupt() {
+  // The flag first: the loop checks it after waking, and TerminateExecution alone would not wake
+  // it from a wait for a timer.
+  state_.interrupt.Raise();
+  isolate_->TerminateExecution();
+}
+
+void Engine::Impl::ClearInterrupt() {
+  v8::Isolate* isolate = isolate_.get();
+  // Also clears a termination V8 has been asked for but not yet acted on (no JS ran since).
+  isolate->CancelTerminateExecution();
+  if (!state_.interrupt.raised()) return;
+  state_.interrupt.Clear();
+  UseStackOfThisThread();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  DropPendingTimers(isolate, context, &state_);
+}
+
+std::size_t Engine::Impl::heap_used() const {
+  v8::HeapStatistics stats;
+  isolate_->GetHeapStatistics(&stats);
+  return stats.used_heap_size();
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -149,7 +244,11 @@ ipc::Result<RenderOutput> Engine::Render(const RenderInput& input,
   return impl_->Render(input, console);
 }
 
+ipc::Result<void> Engine::PrepareNextRender() { return impl_->PrepareNextRender(); }
 bool Engine::poisoned() const { return impl_->poisoned(); }
+void Engine::Interrupt() { impl_->Interrupt(); }
+void Engine::ClearInterrupt() { impl_->ClearInterrupt(); }
+std::size_t Engine::heap_used() const { return impl_->heap_used(); }
 
 const std::vector<ipc::ConsoleLine>& Engine::startup_console() const {
   return impl_->startup_console();

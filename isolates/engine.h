@@ -8,11 +8,14 @@
 // does not compile, throws while loading, or provides no render function. Render() returns
 // kJsError (message + JS stack) when render throws or rejects, kNotFound when the thrown value has
 // code === "not_found", kBadRequest for props that are not valid MessagePack or nest too deeply,
-// kOutOfMemory when the render hit the heap limit. After any error but kOutOfMemory the engine
-// stays usable; after kOutOfMemory poisoned() is true and the caller should replace the engine.
+// kOutOfMemory when the render hit the heap limit, kTimeout when its promise is pending with
+// nothing left that could settle it, kInternal "render was terminated" when Interrupt() stopped
+// it. After any error but kOutOfMemory the engine stays usable; after kOutOfMemory poisoned() is
+// true and the caller should replace the engine.
 //
 // Threads: an Engine is not thread-safe; it may be created and used on any thread, but by one
-// thread at a time. Several engines may live in one process (each owns its isolate). V8 itself is
+// thread at a time (its owner), except Interrupt(), which any thread may call at any time while
+// the engine exists. Several engines may live in one process (each owns its isolate). V8 itself is
 // initialised once per process on first use (v8_process.h).
 //
 // This header does not include <v8.h>: consumers of the engine never compile against V8.
@@ -34,6 +37,13 @@ struct EngineOptions {
   std::string bundle_path;
   std::size_t heap_limit_mb = 512;  // V8 old+young generation limit of this isolate
   std::string node_env = "production";  // globalThis.process.env.NODE_ENV
+  // A startup snapshot of this bundle (snapshots/snapshot_builder.h), or "" to evaluate the bundle
+  // instead. With one, a context costs a deserialisation, not a bundle evaluation.
+  std::string snapshot_blob;
+  // false (the default): every render runs in a context of its own, so nothing a render leaves in
+  // global or module state reaches the next. true: all renders share one context (faster, no
+  // isolation between requests).
+  bool reuse_context = false;
 };
 
 struct RenderInput {
@@ -67,8 +77,27 @@ class Engine {
   ipc::Result<RenderOutput> Render(const RenderInput& input,
                                    std::vector<ipc::ConsoleLine>* console);
 
+  // Owner thread: with a context per render, makes the next render's context now if the last
+  // render used the current one, so that a caller can take that cost while idle (Render does it
+  // otherwise). A failure poisons the engine (the bundle no longer loads, or the heap is full).
+  ipc::Result<void> PrepareNextRender();
+
   // True once a render hit the heap limit: the isolate may be in a bad state; replace the engine.
   bool poisoned() const;
+
+  // Any thread: stops the JS running in this engine (v8::Isolate::TerminateExecution) and wakes
+  // the event loop if it waits for a timer, so the Render in progress returns kInternal "render
+  // was terminated" promptly. The request stays pending until ClearInterrupt(): one that comes
+  // when no Render runs stops the next Render before it starts. So a caller that interrupts must,
+  // once the render it meant to stop has returned, first make sure no further Interrupt() for
+  // that render can come, then call ClearInterrupt().
+  void Interrupt();
+  // Owner thread, between renders: forgets a pending Interrupt() and whatever the stopped render
+  // left behind (pending timers). The engine is then usable as before.
+  void ClearInterrupt();
+
+  // Owner thread: the isolate's used heap in bytes (v8::HeapStatistics::used_heap_size).
+  std::size_t heap_used() const;
 
   const std::vector<ipc::ConsoleLine>& startup_console() const;
 

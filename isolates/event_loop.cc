@@ -1,7 +1,6 @@
 #include "isolates/event_loop.h"
 
 #include <optional>
-#include <thread>
 
 #include <libplatform/libplatform.h>
 
@@ -46,7 +45,11 @@ LoopStatus RunUntilSettled(v8::Isolate* isolate, v8::Local<v8::Context> context,
                            v8::Local<v8::Value>* exception) {
   for (;;) {
     isolate->PerformMicrotaskCheckpoint();
-    if (isolate->IsExecutionTerminating()) return LoopStatus::kTerminated;
+    // The flag as well: TerminateExecution only takes effect when JS runs next, and the loop may
+    // have none left to run.
+    if (isolate->IsExecutionTerminating() || state->interrupt.raised()) {
+      return LoopStatus::kTerminated;
+    }
     if (!state->uncaught.IsEmpty()) {
       *exception = state->uncaught.Get(isolate);
       state->uncaught.Reset();
@@ -63,7 +66,7 @@ LoopStatus RunUntilSettled(v8::Isolate* isolate, v8::Local<v8::Context> context,
       if (!state->timers.NextDue()) return LoopStatus::kStuck;
       continue;
     }
-    std::this_thread::sleep_until(*due);
+    if (state->interrupt.WaitUntil(*due)) return LoopStatus::kTerminated;
     std::optional<std::uint64_t> id = state->timers.PopDue(TimerQueue::Clock::now());
     if (!id) continue;
 

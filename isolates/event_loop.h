@@ -3,10 +3,10 @@
 // due. The isolate's microtask policy must be kExplicit.
 //
 // Limits: the loop has no deadline of its own. A watchdog on another thread stops it with
-// Isolate::TerminateExecution (the heap-limit callback does the same): the loop then returns
-// kTerminated at its next step; the caller cancels the termination. While the loop sleeps until
-// a timer is due, termination is noticed only when it wakes: a watchdog must also bound that
-// sleep (replace the sleep_until in event_loop.cc with a wait it can interrupt).
+// Engine::Interrupt, which raises state->interrupt and calls Isolate::TerminateExecution (the
+// heap-limit callback calls only the latter): the loop then returns kTerminated at its next step,
+// also while it waits for a timer (the wait is state->interrupt.WaitUntil). The caller cancels
+// the termination.
 #pragma once
 
 #include <v8.h>

@@ -151,13 +151,33 @@ ipc::Result<void> FinishEvaluation(v8::Isolate* isolate, v8::Local<v8::Context> 
 ipc::Result<v8::Local<v8::Function>> RenderFunction(v8::Isolate* isolate,
                                                     v8::Local<v8::Context> context,
                                                     const std::string& path,
-                                                    v8::Local<v8::Object> holder) {
+                                                    v8::Local<v8::Object> holder,
+                                                    v8::Local<v8::Value> key) {
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> render;
-  if (!holder->Get(context, Literal(isolate, "render")).ToLocal(&render) || !render->IsFunction()) {
+  if (!holder->Get(context, key).ToLocal(&render) || !render->IsFunction()) {
     return BundleError("bundle " + path + " does not export a render function");
   }
   return render.As<v8::Function>();
+}
+
+// Where the entry module leaves the bundle's render export for LoadModuleBundle to pick up.
+v8::Local<v8::Symbol> EntryKey(v8::Isolate* isolate) {
+  return v8::Symbol::For(isolate, Literal(isolate, "ssrd.entry"));
+}
+
+// A JS string literal naming `file` relative to its own directory.
+std::string RelativeSpecifier(const std::string& path) {
+  std::string literal = "\"./";
+  for (char c : std::filesystem::path(path).filename().string()) {
+    if (c == '"' || c == '\\') literal += '\\';
+    if (c == '\n') {
+      literal += "\\n";
+      continue;
+    }
+    literal += c;
+  }
+  return literal + "\"";
 }
 
 ipc::Result<v8::Local<v8::Function>> LoadModuleBundle(v8::Isolate* isolate,
@@ -166,10 +186,22 @@ ipc::Result<v8::Local<v8::Function>> LoadModuleBundle(v8::Isolate* isolate,
                                                       RuntimeState* state) {
   ipc::Result<v8::Local<v8::Module>> loaded = graph->Load(isolate, context, path);
   if (!loaded.ok()) return loaded.error();
-  v8::Local<v8::Module> module = loaded.value();
   v8::TryCatch try_catch(isolate);
-  if (!module->InstantiateModule(context, ResolveModule).FromMaybe(false)) {
+  if (!loaded.value()->InstantiateModule(context, ResolveModule).FromMaybe(false)) {
     return BundleError(DescribeLoadFailure(isolate, try_catch.Exception(), try_catch.Message()));
+  }
+  // The bundle is evaluated through an entry module that imports its render export by name,
+  // never through Module::GetModuleNamespace: V8 10.2 cannot put a namespace object into a
+  // startup snapshot (its export accessors are unknown external references), and the module
+  // caches the namespace for good once asked.
+  ipc::Result<v8::Local<v8::Module>> entry = graph->LoadSource(
+      isolate, context, path + "#ssrd-entry",
+      "import { render } from " + RelativeSpecifier(path) +
+          ";\nglobalThis[Symbol.for('ssrd.entry')] = render;\n");
+  if (!entry.ok()) return entry.error();
+  v8::Local<v8::Module> module = entry.value();
+  if (!module->InstantiateModule(context, ResolveModule).FromMaybe(false)) {
+    return BundleError("bundle " + path + " does not export a render function");
   }
   v8::Local<v8::Value> completion;
   if (!module->Evaluate(context).ToLocal(&completion)) {
@@ -183,7 +215,12 @@ ipc::Result<v8::Local<v8::Function>> LoadModuleBundle(v8::Isolate* isolate,
   if (module->GetStatus() == v8::Module::kErrored) {
     return BundleError(DescribeLoadFailure(isolate, module->GetException(), {}));
   }
-  return RenderFunction(isolate, context, path, module->GetModuleNamespace().As<v8::Object>());
+  v8::Local<v8::Object> global = context->Global();
+  ipc::Result<v8::Local<v8::Function>> render =
+      RenderFunction(isolate, context, path, global, EntryKey(isolate));
+  v8::Maybe<bool> deleted = global->Delete(context, EntryKey(isolate));
+  (void)deleted;
+  return render;
 }
 
 ipc::Result<v8::Local<v8::Function>> LoadScriptBundle(v8::Isolate* isolate,
@@ -200,7 +237,7 @@ ipc::Result<v8::Local<v8::Function>> LoadScriptBundle(v8::Isolate* isolate,
   }
   // Timers the script started have no promise to wait for; they are dropped like a render's.
   DropPendingTimers(isolate, context, state);
-  return RenderFunction(isolate, context, path, context->Global());
+  return RenderFunction(isolate, context, path, context->Global(), Literal(isolate, "render"));
 }
 
 bool MentionsModuleSyntax(const std::string& error) {
@@ -219,6 +256,13 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::Load(v8::Isolate* isolate,
   if (std::string read_error = ReadFile(path, &source); !read_error.empty()) {
     return BundleError("cannot read " + path + ": " + read_error);
   }
+  return LoadSource(isolate, context, path, source);
+}
+
+ipc::Result<v8::Local<v8::Module>> ModuleGraph::LoadSource(v8::Isolate* isolate,
+                                                           v8::Local<v8::Context> context,
+                                                           const std::string& path,
+                                                           const std::string& source) {
   std::string compile_error;
   v8::Local<v8::Module> module;
   if (!CompileModule(isolate, path, source, &compile_error).ToLocal(&module)) {

@@ -40,6 +40,10 @@ class ModuleGraph {
   // Reads, compiles and links the module at absolute `path` and everything it imports.
   ipc::Result<v8::Local<v8::Module>> Load(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                           const std::string& path);
+  // The same for a module whose source is given, named `path` (imports resolve from its folder).
+  ipc::Result<v8::Local<v8::Module>> LoadSource(v8::Isolate* isolate,
+                                                v8::Local<v8::Context> context,
+                                                const std::string& path, const std::string& source);
   // The path a module was loaded from, or "" for a module this graph did not load.
   std::string PathOf(v8::Local<v8::Module> module) const;
   // The module `specifier` names when imported from `referrer`; empty if not loaded.

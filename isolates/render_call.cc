@@ -150,7 +150,7 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
 
 ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                  v8::Local<v8::Value> returned, RuntimeState* state,
-                                 std::string* hydration_json) {
+                                 std::string_view component, std::string* hydration_json) {
   if (!returned->IsPromise()) {
     // Microtasks a synchronous render queued run now, not at the start of the next render.
     isolate->PerformMicrotaskCheckpoint();
@@ -166,7 +166,11 @@ ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> co
       }
       return ReadOutput(isolate, context, promise->Result(), hydration_json);
     case LoopStatus::kStuck:
-      return ipc::MakeError(ErrorCode::kJsError, "render promise never settled");
+      // Waiting for the deadline would only delay the same answer: nothing can settle it now.
+      return ipc::MakeError(ErrorCode::kTimeout,
+                            "render of " + std::string(component) +
+                                " can never finish: its promise is pending with no timer or "
+                                "microtask left");
     case LoopStatus::kThrew:
       return RenderErrorFromException(isolate, exception);
     case LoopStatus::kTerminated:
@@ -193,7 +197,7 @@ ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context
       if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return Terminated();
       return RenderErrorFromException(isolate, try_catch.Exception());
     }
-    return Settle(isolate, context, returned, state, hydration);
+    return Settle(isolate, context, returned, state, input.component, hydration);
   }();
   if (!isolate->IsExecutionTerminating()) DropPendingTimers(isolate, context, state);
   return result;

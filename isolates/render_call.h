@@ -4,7 +4,8 @@
 // With input.hydration it also fills hydration_json (engine.h says what it holds).
 //
 // Failure: kJsError/kNotFound (js_errors.h) when render throws or rejects, or a timer callback
-// throws; kJsError "render promise never settled" when nothing is left to run; kJsError for a
+// throws; kTimeout "render of C can never finish: its promise is pending with no timer or
+// microtask left" when nothing is left to run (no deadline could change it); kJsError for a
 // result of the wrong shape or hydration data JSON.stringify refuses ("cannot serialise the
 // hydration data: TypeError: ..."); kBadRequest for bad props (msgpack_to_v8.h); kInternal
 // "render was terminated" when execution was terminated (the caller, who terminated it, knows

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "isolates/v8_strings.h"
@@ -11,11 +12,14 @@
 namespace ssrd::isolates {
 namespace {
 
-// Every binding receives the RuntimeState through its v8::External data. Bindings are only
-// reachable from the prelude, which checks argument types, but they re-check: a wrong type
-// throws a TypeError instead of crashing.
+// Every binding finds the RuntimeState in an isolate data slot, not in a v8::External: a
+// pointer held in the heap would be baked into a startup snapshot and be wrong in every process
+// that loads it. Bindings are only reachable from the prelude, which checks argument types, but
+// they re-check: a wrong type throws a TypeError instead of crashing.
+constexpr std::uint32_t kRuntimeStateSlot = 0;
+
 RuntimeState* StateOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<RuntimeState*>(info.Data().As<v8::External>()->Value());
+  return static_cast<RuntimeState*>(info.GetIsolate()->GetData(kRuntimeStateSlot));
 }
 
 void ThrowTypeError(v8::Isolate* isolate, std::string_view message) {
@@ -147,31 +151,30 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(string);
 }
 
+struct Binding {
+  std::string_view name;
+  v8::FunctionCallback callback;
+};
+constexpr Binding kBindings[] = {
+    {"consoleWrite", ConsoleWrite},     {"scheduleTimer", ScheduleTimer},
+    {"cancelTimer", CancelTimer},       {"now", Now},
+    {"reportUncaught", ReportUncaught}, {"utf8Encode", Utf8Encode},
+    {"utf8EncodeInto", Utf8EncodeInto}, {"utf8Decode", Utf8Decode},
+};
+
 bool SetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
-                 std::string_view name, v8::FunctionCallback callback,
-                 v8::Local<v8::External> data) {
+                 std::string_view name, v8::FunctionCallback callback) {
   v8::Local<v8::Function> function;
-  return v8::Function::New(context, callback, data, 0, v8::ConstructorBehavior::kThrow)
+  return v8::Function::New(context, callback, {}, 0, v8::ConstructorBehavior::kThrow)
              .ToLocal(&function) &&
          target->CreateDataProperty(context, Literal(isolate, name), function).FromMaybe(false);
 }
 
 v8::MaybeLocal<v8::Object> NewBindings(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                        RuntimeState* state) {
-  v8::Local<v8::External> data = v8::External::New(isolate, state);
   v8::Local<v8::Object> bindings = v8::Object::New(isolate);
-  struct Binding {
-    std::string_view name;
-    v8::FunctionCallback callback;
-  };
-  static constexpr Binding kBindings[] = {
-      {"consoleWrite", ConsoleWrite},     {"scheduleTimer", ScheduleTimer},
-      {"cancelTimer", CancelTimer},       {"now", Now},
-      {"reportUncaught", ReportUncaught}, {"utf8Encode", Utf8Encode},
-      {"utf8EncodeInto", Utf8EncodeInto}, {"utf8Decode", Utf8Decode},
-  };
   for (const Binding& b : kBindings) {
-    if (!SetFunction(isolate, context, bindings, b.name, b.callback, data)) return {};
+    if (!SetFunction(isolate, context, bindings, b.name, b.callback)) return {};
   }
   v8::Local<v8::String> node_env;
   if (!NewUtf8(isolate, state->node_env).ToLocal(&node_env) ||
@@ -182,10 +185,25 @@ v8::MaybeLocal<v8::Object> NewBindings(v8::Isolate* isolate, v8::Local<v8::Conte
   return bindings;
 }
 
-bool GetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> from,
-                 std::string_view name, v8::Global<v8::Function>* out) {
+// The prelude's hooks are kept on the global object under private keys, which JS cannot name,
+// so that they travel with the context into a snapshot and are found again in each context made
+// from it.
+v8::Local<v8::Private> HookKey(v8::Isolate* isolate, std::string_view name) {
+  return v8::Private::ForApi(isolate, Literal(isolate, "ssrd." + std::string(name)));
+}
+
+bool StashHook(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> hooks,
+               std::string_view name) {
   v8::Local<v8::Value> value;
-  if (!from->Get(context, Literal(isolate, name)).ToLocal(&value) || !value->IsFunction()) {
+  return hooks->Get(context, Literal(isolate, name)).ToLocal(&value) && value->IsFunction() &&
+         context->Global()->SetPrivate(context, HookKey(isolate, name), value).FromMaybe(false);
+}
+
+bool LoadHook(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_view name,
+              v8::Global<v8::Function>* out) {
+  v8::Local<v8::Value> value;
+  if (!context->Global()->GetPrivate(context, HookKey(isolate, name)).ToLocal(&value) ||
+      !value->IsFunction()) {
     return false;
   }
   out->Reset(isolate, value.As<v8::Function>());
@@ -193,6 +211,27 @@ bool GetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local
 }
 
 }  // namespace
+
+void AttachRuntimeState(v8::Isolate* isolate, RuntimeState* state) {
+  isolate->SetData(kRuntimeStateSlot, state);
+}
+
+const std::intptr_t* RuntimeExternalReferences() {
+  static const auto* references = [] {
+    auto* list = new std::intptr_t[std::size(kBindings) + 1];
+    std::size_t i = 0;
+    for (const Binding& b : kBindings) list[i++] = reinterpret_cast<std::intptr_t>(b.callback);
+    list[i] = 0;
+    return list;
+  }();
+  return references;
+}
+
+bool BindRuntimeContext(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                        RuntimeState* state) {
+  return LoadHook(isolate, context, "fireTimer", &state->fire_timer) &&
+         LoadHook(isolate, context, "clearTimers", &state->clear_timers);
+}
 
 v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState* state,
                                               ipc::Error* error) {
@@ -214,9 +253,9 @@ v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState
   if (ok) {
     args[0] = bindings;
     ok = factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&hooks) &&
-         hooks->IsObject() &&
-         GetFunction(isolate, context, hooks.As<v8::Object>(), "fireTimer", &state->fire_timer) &&
-         GetFunction(isolate, context, hooks.As<v8::Object>(), "clearTimers", &state->clear_timers);
+         hooks->IsObject() && StashHook(isolate, context, hooks.As<v8::Object>(), "fireTimer") &&
+         StashHook(isolate, context, hooks.As<v8::Object>(), "clearTimers") &&
+         BindRuntimeContext(isolate, context, state);
   }
   if (!ok) {
     *error = ipc::MakeError(ipc::ErrorCode::kInternal,

@@ -3,10 +3,13 @@
 // file system or the network (no fetch, no require). The JS half lives in runtime_prelude.cc; the
 // native half (console sink, timer queue, UTF-8 codecs, clock) is here.
 //
-// NewRuntimeContext is the one place contexts are made, so that a context per render (from a
-// snapshot) changes this function only. Callers hold a HandleScope; state must outlive the context.
+// NewRuntimeContext is the one place a runtime is installed into a new context. A context made
+// from a startup snapshot already holds it; BindRuntimeContext then points the RuntimeState at that
+// context's hooks. Callers hold a HandleScope; state must outlive the context and be attached to
+// the isolate (AttachRuntimeState) before any binding runs.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include <v8.h>
@@ -16,7 +19,18 @@
 
 namespace ssrd::isolates {
 
-// Creates a context with the runtime installed and stores the prelude's hooks in *state. On
+// Makes `state` the one the runtime's native functions of this isolate use.
+void AttachRuntimeState(v8::Isolate* isolate, RuntimeState* state);
+
+// The native functions a context with the runtime holds, 0-terminated, for
+// SnapshotCreator and Isolate::CreateParams::external_references. Lives for the process.
+const std::intptr_t* RuntimeExternalReferences();
+
+// Stores the hooks of `context` (made by NewRuntimeContext, or from a snapshot of one) in *state.
+// False when the context has none (not a runtime context).
+bool BindRuntimeContext(v8::Isolate* isolate, v8::Local<v8::Context> context, RuntimeState* state);
+
+// Creates a context with the runtime installed and binds *state to its hooks. On
 // failure (the prelude threw: a bug) returns empty and sets *error (kInternal).
 v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState* state,
                                               ipc::Error* error);

@@ -1,6 +1,7 @@
 // What the runtime's native functions and the event loop share within one isolate: console
-// capture, the timer queue, the JS hook that fires a timer, and an uncaught error reported from a
-// queueMicrotask callback. Internal to isolates/; owned by the Engine, which outlives the context.
+// capture, the timer queue, the JS hook that fires a timer, an uncaught error reported from a
+// queueMicrotask callback, and the interrupt flag. Internal to isolates/; owned by the Engine,
+// which outlives the context.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <v8.h>
 
 #include "isolates/console_capture.h"
+#include "isolates/interrupt_signal.h"
 #include "isolates/timers.h"
 
 namespace ssrd::isolates {
@@ -25,6 +27,8 @@ struct RuntimeState {
   v8::Global<v8::Function> clear_timers;
   // First exception a queueMicrotask callback threw since the loop last looked.
   v8::Global<v8::Value> uncaught;
+  // Raised by Engine::Interrupt (another thread): the event loop stops, also while it waits.
+  InterruptSignal interrupt;
 };
 
 }  // namespace ssrd::isolates

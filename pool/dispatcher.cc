@@ -73,6 +73,7 @@ Dispatcher::Dispatcher(uv_loop_t* loop, const PoolOptions& options,
     : loop_(loop),
       options_(options),
       spawn_options_(std::move(spawn_options)),
+      snapshot_timer_(loop),
       drain_timer_(loop),
       deadline_timer_(loop),
       post_timer_(loop) {
@@ -377,6 +378,7 @@ void Dispatcher::Stop(std::function<void()> on_stopped) {
   deadline_timer_.Stop();
   watcher_.reset();
   snapshot_build_.reset();
+  snapshot_timer_.Stop();
   FailQueued(ipc::ErrorCode::kShuttingDown, "the daemon is shutting down");
   for (auto& slot : slots_) slot->respawn_timer.Stop();
   ForEachWorker([this](Worker& w) { AskToExit(w); });

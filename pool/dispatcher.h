@@ -155,6 +155,7 @@ class Dispatcher {
   std::uint64_t reload_generation_ = 0;  // the generation starting, 0 = no reload under way
   std::unique_ptr<BundleWatcher> watcher_;
   std::unique_ptr<SnapshotBuild> snapshot_build_;
+  Timer snapshot_timer_;  // a builder gets the start timeout (a bundle may loop while loading)
 
   std::function<void(ipc::Result<void>)> on_ready_;
   bool started_ = false;

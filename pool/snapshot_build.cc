@@ -1,6 +1,7 @@
 #include "pool/snapshot_build.h"
 
 #include <signal.h>
+#include <string.h>
 #include <spdlog/spdlog.h>
 
 #include <string_view>
@@ -8,6 +9,18 @@
 #include <vector>
 
 namespace ssrd::pool {
+
+std::string BuilderKilledMessage(int signal) {
+  std::string message = "the snapshot builder was killed by signal " + std::to_string(signal) +
+                        " (" + sigabbrev_np(signal) + ")";
+  // V8's serialiser stops the process on what it cannot serialise instead of returning an error
+  // (a release build of V8 traps; abort() in others).
+  if (signal == SIGTRAP || signal == SIGABRT || signal == SIGILL) {
+    message += ": V8 cannot serialise something the bundle made while loading (its message is "
+               "above; a module namespace from `import * as` is one such thing)";
+  }
+  return message;
+}
 
 struct SnapshotBuild::State : std::enable_shared_from_this<SnapshotBuild::State> {
   uv_process_t* process = nullptr;  // freed in its close_cb
@@ -27,8 +40,7 @@ struct SnapshotBuild::State : std::enable_shared_from_this<SnapshotBuild::State>
     done = nullptr;
     if (!cb) return;
     if (term_signal != 0) {
-      cb(ipc::MakeError(ipc::ErrorCode::kUnavailable,
-                        "the snapshot builder was killed by signal " + std::to_string(term_signal)));
+      cb(ipc::MakeError(ipc::ErrorCode::kUnavailable, BuilderKilledMessage(term_signal)));
       return;
     }
     cb(ParseSnapshotVerdict(stdout_text, static_cast<int>(exit_status)));

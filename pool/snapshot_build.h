@@ -40,6 +40,10 @@ class SnapshotBuild {
   std::shared_ptr<State> state_;
 };
 
+// The reason given when the builder died by `signal` (SIGTRAP, SIGABRT, SIGILL: V8 could not
+// serialise the bundle).
+std::string BuilderKilledMessage(int signal);
+
 // Parses the builder's stdout (the last line that starts with "snapshot: "). For tests.
 ipc::Result<std::string> ParseSnapshotVerdict(const std::string& stdout_text, int exit_code);
 

@@ -51,12 +51,24 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
     then({});
     return;
   }
-  spdlog::info("building the startup snapshot of {} in {}", spawn_options_.bundle_path,
-               options_.snapshot_dir);
+  // Debug only: a cached snapshot takes a few milliseconds, and a build says so itself (the
+  // builder's progress line), after the bundle has loaded.
+  spdlog::debug("finding the startup snapshot of {} in {}", spawn_options_.bundle_path,
+                options_.snapshot_dir);
   auto started = std::chrono::steady_clock::now();
+  auto shared_then = std::make_shared<std::function<void(ipc::Result<void>)>>(std::move(then));
+  snapshot_timer_.Start(options_.start_timeout_ms, [this, shared_then] {
+    spdlog::warn("no startup snapshot (the snapshot builder did not finish within {} ms); workers "
+                 "load the bundle instead",
+                 options_.start_timeout_ms);
+    Post([this] { snapshot_build_.reset(); });  // kills the builder
+    (*shared_then)({});
+  });
   snapshot_build_ = SnapshotBuild::Start(
       loop_, spawn_options_, options_.snapshot_dir,
-      [this, started, then = std::move(then)](ipc::Result<std::string> built) {
+      [this, started, shared_then](ipc::Result<std::string> built) {
+        snapshot_timer_.Stop();
+        auto then = std::move(*shared_then);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                               started)
                         .count();

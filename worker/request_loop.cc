@@ -1,24 +1,57 @@
 #include "worker/request_loop.h"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "ipc/fd_io.h"
-#include "ipc/frame.h"
+#include "worker/channel_reader.h"
 #include "worker/hydration_script.h"
+#include "worker/render_watchdog.h"
 
 namespace ssrd::worker {
 namespace {
 
-ipc::Reply Render(const ipc::Request& request, isolates::Engine* engine) {
+using Clock = RenderWatchdog::Clock;
+
+// The error a render stopped by the watchdog is answered with (never kChannelClosed: no reply).
+ipc::Error StopError(StopReason why, const ipc::Request& request) {
+  if (why == StopReason::kCancelled) {
+    return ipc::MakeError(ipc::ErrorCode::kCancelled,
+                          "request " + std::to_string(request.id) + " was cancelled while rendering");
+  }
+  return ipc::MakeError(ipc::ErrorCode::kTimeout,
+                        "render of " + request.component + " passed its deadline of " +
+                            std::to_string(request.timeout_ms) + " ms");
+}
+
+// Renders one request. With a watchdog, the render is stopped at its deadline (timeout_ms after
+// read_at; 0 = none) or on cancel; nullopt means the channel closed meanwhile: nobody to answer.
+std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* engine,
+                                 RenderWatchdog* watchdog, Clock::time_point read_at,
+                                 std::uint64_t frame) {
   ipc::Reply reply;
   reply.id = request.id;
   isolates::RenderInput input{request.component, request.props_msgpack, request.url,
                               request.hydrate};
+  if (watchdog != nullptr) {
+    std::optional<Clock::time_point> deadline;
+    if (request.timeout_ms > 0) deadline = read_at + std::chrono::milliseconds(request.timeout_ms);
+    watchdog->Begin(request.id, frame, deadline);
+  }
   ipc::Result<isolates::RenderOutput> out = engine->Render(input, &reply.console);
+  std::optional<StopReason> stopped;
+  if (watchdog != nullptr) stopped = watchdog->End();
+  if (stopped == StopReason::kChannelClosed) return std::nullopt;
   for (const ipc::ConsoleLine& line : reply.console) {
     spdlog::info("[req {}] console.{}: {}", request.id, line.level, line.text);
+  }
+  // A render that finished before the stop took effect keeps its result; so does one that ran
+  // out of memory on the way (the worker must then be replaced, which is the bigger news).
+  if (!out.ok() && stopped && out.error().code != ipc::ErrorCode::kOutOfMemory) {
+    out = StopError(*stopped, request);
   }
   if (!out.ok()) {
     spdlog::warn("[req {}] render {} failed: {}", request.id, request.component,
@@ -41,6 +74,25 @@ ipc::Reply Render(const ipc::Request& request, isolates::Engine* engine) {
   return reply;
 }
 
+// Everything but render: ping; any other op is kBadRequest.
+ipc::Reply Answer(const ipc::Request& request) {
+  ipc::Reply reply;
+  reply.id = request.id;
+  if (request.op == ipc::Op::kPing) return reply;
+  reply.error = ipc::MakeError(ipc::ErrorCode::kBadRequest,
+                               "op " + std::string(ipc::OpName(request.op)) +
+                                   " is not handled by workers");
+  return reply;
+}
+
+bool Write(int fd, const ipc::Reply& reply) {
+  std::string out;
+  ipc::EncodeReply(reply, &out);
+  ipc::Result<void> written = ipc::WriteAll(fd, out);
+  if (!written.ok()) spdlog::info("channel: {}", written.error().message);
+  return written.ok();
+}
+
 }  // namespace
 
 int ExitCode(LoopEnd end) {
@@ -53,55 +105,51 @@ int ExitCode(LoopEnd end) {
 }
 
 ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) {
-  switch (request.op) {
-    case ipc::Op::kRender:
-      return Render(request, engine);
-    case ipc::Op::kPing: {
-      ipc::Reply reply;
-      reply.id = request.id;
-      return reply;
-    }
-    case ipc::Op::kStats:
-    case ipc::Op::kCancel:
-      break;
-  }
-  ipc::Reply reply;
-  reply.id = request.id;
-  reply.error = ipc::MakeError(ipc::ErrorCode::kBadRequest,
-                               "op " + std::string(ipc::OpName(request.op)) +
-                                   " is not handled by workers");
+  ipc::Reply reply = request.op == ipc::Op::kRender
+                         ? *Render(request, engine, nullptr, Clock::now(), 0)
+                         : Answer(request);
+  reply.heap_used = engine->heap_used();
   return reply;
 }
 
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
-  ipc::FrameDecoder decoder;
-  std::string payload;
-  std::string out;
+  // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
+  RenderWatchdog watchdog(engine);
+  ChannelReader reader(channel_fd, &watchdog);
   for (;;) {
-    ipc::Result<void> read = ipc::ReadFrame(channel_fd, &decoder, &payload);
-    if (!read.ok()) {
-      if (read.error().code == ipc::ErrorCode::kTooLarge) {
-        spdlog::error("channel: {}", read.error().ToString());
-        return LoopEnd::kProtocolError;
-      }
-      spdlog::info("channel: {}", read.error().message);
-      return LoopEnd::kChannelClosed;
-    }
-    ipc::DecodeFailure failure;
-    std::optional<ipc::Request> request = ipc::DecodeRequest(payload, &failure);
+    ChannelReader::Incoming in = reader.Next();
     ipc::Reply reply;
-    if (request) {
-      reply = HandleRequest(*request, engine);
-    } else {
-      spdlog::warn("undecodable request: {}", failure.error.ToString());
-      reply.id = failure.id.value_or(0);
-      reply.error = failure.error;
+    switch (in.kind) {
+      case ChannelReader::Incoming::Kind::kClosed:
+        spdlog::info("channel: {}", in.why);
+        return LoopEnd::kChannelClosed;
+      case ChannelReader::Incoming::Kind::kTooLarge:
+        spdlog::error("channel: too_large: {}", in.why);
+        return LoopEnd::kProtocolError;
+      case ChannelReader::Incoming::Kind::kUndecodable:
+        spdlog::warn("undecodable request: {}", in.failure.error.ToString());
+        reply.id = in.failure.id.value_or(0);
+        reply.error = in.failure.error;
+        break;
+      case ChannelReader::Incoming::Kind::kRequest:
+        if (in.request.op == ipc::Op::kRender) {
+          std::optional<ipc::Reply> rendered = Render(in.request, engine, &watchdog, in.read_at, in.frame);
+          if (!rendered) {
+            spdlog::info("channel closed during the render of request {}", in.request.id);
+            return LoopEnd::kChannelClosed;
+          }
+          reply = std::move(*rendered);
+        } else {
+          reply = Answer(in.request);
+        }
+        break;
     }
-    out.clear();
-    ipc::EncodeReply(reply, &out);
-    if (ipc::Result<void> written = ipc::WriteAll(channel_fd, out); !written.ok()) {
-      spdlog::info("channel: {}", written.error().message);
-      return LoopEnd::kChannelClosed;
+    reply.heap_used = engine->heap_used();
+    if (!Write(channel_fd, reply)) return LoopEnd::kChannelClosed;
+    // The next render's fresh context is made now, after the reply and before the next frame is
+    // taken, so that an idle worker pays for it off the clock. A failure poisons the engine.
+    if (ipc::Result<void> prepared = engine->PrepareNextRender(); !prepared.ok()) {
+      spdlog::error("cannot make the next render's context: {}", prepared.error().ToString());
     }
     if (engine->poisoned()) {
       spdlog::error("the engine reached its heap limit; exiting to be replaced");

@@ -1,7 +1,12 @@
-// The worker's request loop: reads one request frame at a time from the channel, renders it with
-// the engine, writes one reply frame with the same id. Blocking; single-threaded: the worker
-// renders one request at a time by design. Console lines are logged with the request id
-// ("[req 42] console.warn: text") and travel in the reply.
+// The worker's request loop: renders one request at a time with the engine and writes one reply
+// frame with the same id, carrying heap_used (the isolate's used heap after the request). A
+// ChannelReader thread reads the channel meanwhile, so that a render can be stopped while it
+// runs (RenderWatchdog): past its deadline (timeout_ms counted from when its frame was read; 0 =
+// none) it is answered `timeout` "render of C passed its deadline of N ms"; cancelled by a
+// `cancel` frame naming its id, `cancelled` "request ID was cancelled while rendering"; cancel
+// frames themselves get no reply. After a stop the same engine goes on with the next request.
+// Console lines are logged with the request id ("[req 42] console.warn: text") and travel in the
+// reply.
 #pragma once
 
 #include "ipc/message.h"
@@ -18,10 +23,13 @@ enum class LoopEnd {
 // Exit status for each end: 0, 3 and 1 (docs/architecture.md, worker exit codes).
 int ExitCode(LoopEnd end);
 
-// Answers one decoded request: render, ping; any other op is kBadRequest.
+// Answers one decoded request on the calling thread, without a deadline: render, ping; any other
+// op (cancel included) is kBadRequest.
 ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 
-// Serves requests until the channel closes or the engine is poisoned.
+// Serves requests until the channel closes (end of file, also in the middle of a render, which is
+// then stopped and not answered), the engine is poisoned, or a frame is too large. Joins its
+// threads before it returns.
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine);
 
 }  // namespace ssrd::worker

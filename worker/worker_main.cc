@@ -1,6 +1,7 @@
 #include "worker/worker_main.h"
 
 #include <csignal>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "ipc/message.h"
 #include "isolates/engine.h"
 #include "isolates/v8_process.h"
+#include "snapshots/snapshot_builder.h"
+#include "snapshots/snapshot_file.h"
 #include "worker/request_loop.h"
 #include "worker/worker_options.h"
 
@@ -37,6 +40,60 @@ bool WriteHello(int fd, const ipc::Reply& hello) {
   return written.ok();
 }
 
+isolates::EngineOptions EngineOptionsFrom(const WorkerOptions& options) {
+  isolates::EngineOptions engine_options;
+  engine_options.bundle_path = options.bundle;
+  engine_options.heap_limit_mb = options.heap_limit_mb;
+  engine_options.node_env = options.node_env;
+  engine_options.reuse_context = options.reuse_context;
+  return engine_options;
+}
+
+// `--build-snapshot`: the verdict is the last stdout line (pool/snapshot_build.h reads it); the
+// progress and the reason go to stderr, which the supervisor's log shows.
+int BuildSnapshot(const WorkerOptions& options) {
+  ipc::Result<std::string> bundle = snapshots::ReadWholeFile(options.bundle);
+  if (!bundle.ok()) {
+    std::printf("snapshot: cannot read bundle %s\n", options.bundle.c_str());
+    return kExitFatal;
+  }
+  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(), options.node_env);
+  if (snapshots::ReadSnapshotFile(path).ok()) {
+    std::printf("snapshot: %s\n", path.c_str());
+    return 0;
+  }
+  ipc::Result<std::string> blob = snapshots::BuildSnapshotBlob(EngineOptionsFrom(options), [&] {
+    spdlog::info("building the startup snapshot of {} into {}", options.bundle, path);
+  });
+  if (!blob.ok()) {
+    std::printf("snapshot: %s%s\n",
+                blob.error().code == ipc::ErrorCode::kBundleError ? "" : "unavailable: ",
+                blob.error().message.c_str());
+    return blob.error().code == ipc::ErrorCode::kBundleError ? kExitFatal : 0;
+  }
+  if (ipc::Result<void> written = snapshots::WriteSnapshotFile(path, blob.value()); !written.ok()) {
+    std::printf("snapshot: unavailable: %s\n", written.error().message.c_str());
+    return 0;
+  }
+  std::printf("snapshot: %s\n", path.c_str());
+  return 0;
+}
+
+// The startup snapshot for this bundle from --snapshot-dir, or "" (then the bundle is evaluated;
+// the supervisor already logged why there is none).
+std::string FindSnapshot(const WorkerOptions& options) {
+  if (options.snapshot_dir.empty()) return {};
+  ipc::Result<std::string> bundle = snapshots::ReadWholeFile(options.bundle);
+  if (!bundle.ok()) return {};  // the engine reports the unreadable bundle
+  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(), options.node_env);
+  ipc::Result<std::string> blob = snapshots::ReadSnapshotFile(path);
+  if (!blob.ok()) {
+    spdlog::debug("no snapshot: {}", blob.error().message);
+    return {};
+  }
+  return std::move(blob).value();
+}
+
 }  // namespace
 
 int WorkerMain(int argc, char** argv) {
@@ -55,11 +112,12 @@ int WorkerMain(int argc, char** argv) {
   // A supervisor that goes away must show up as a write error, not kill us with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (options->build_snapshot) return BuildSnapshot(*options);
+
   isolates::EnsureV8Initialized();
-  isolates::EngineOptions engine_options;
-  engine_options.bundle_path = options->bundle;
-  engine_options.heap_limit_mb = options->heap_limit_mb;
-  engine_options.node_env = options->node_env;
+  isolates::EngineOptions engine_options = EngineOptionsFrom(*options);
+  engine_options.snapshot_blob = FindSnapshot(*options);
+  const bool from_snapshot = !engine_options.snapshot_blob.empty();
   ipc::Result<std::unique_ptr<isolates::Engine>> engine = isolates::Engine::Create(engine_options);
 
   ipc::Reply hello;  // id 0
@@ -76,7 +134,9 @@ int WorkerMain(int argc, char** argv) {
   }
   hello.worker_pid = static_cast<std::uint32_t>(getpid());
   if (!WriteHello(options->channel_fd, hello)) return 0;
-  spdlog::info("ready: bundle {}, V8 {}", options->bundle, isolates::V8Version());
+  spdlog::info("ready: bundle {}{}, {}, V8 {}", options->bundle, from_snapshot ? " (from its snapshot)" : "",
+               options->reuse_context ? "one context for all renders" : "a fresh context per render",
+               isolates::V8Version());
 
   LoopEnd end = RunRequestLoop(options->channel_fd, engine.value().get());
   return ExitCode(end);

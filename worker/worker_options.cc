@@ -1,5 +1,7 @@
 #include "worker/worker_options.h"
 
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 namespace ssrd::worker {
@@ -15,11 +17,23 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
       ->check(CLI::NonNegativeNumber);
   app.add_option("--node-env", options.node_env, "process.env.NODE_ENV seen by the bundle");
   app.add_option("--parent-pid", options.parent_pid, "exit at once unless this is the parent");
+  app.add_option("--snapshot-dir", options.snapshot_dir,
+                 "start from the bundle's startup snapshot in this cache directory, if there");
+  app.add_flag("--build-snapshot", options.build_snapshot,
+               "build the bundle's snapshot into --snapshot-dir (unless cached), print "
+               "'snapshot: PATH' or 'snapshot: unavailable: WHY', and exit");
+  app.add_flag("--reuse-context", options.reuse_context,
+               "render every request in one context instead of a fresh one each");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     *exit_code = code == 0 ? 0 : 2;
+    return std::nullopt;
+  }
+  if (options.build_snapshot && options.snapshot_dir.empty()) {
+    std::fprintf(stderr, "--build-snapshot needs --snapshot-dir\n");
+    *exit_code = 2;
     return std::nullopt;
   }
   return options;

@@ -58,6 +58,9 @@ TEST(HandleRequestTest, RenderPingAndUnhandledOps) {
   ipc::Reply pong = HandleRequest(ping, engine.get());
   EXPECT_EQ(pong.id, 8u);
   EXPECT_TRUE(pong.ok());
+  EXPECT_GT(pong.heap_used, 0u);
+  EXPECT_GT(rendered.heap_used, 0u);
+  EXPECT_GT(failed.heap_used, 0u);
 
   ipc::Request stats;
   stats.id = 9;
@@ -73,17 +76,14 @@ TEST(RunRequestLoopTest, AnswersInOrderAndEndsAtEof) {
   ASSERT_NE(engine, nullptr);
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  LoopEnd end = LoopEnd::kProtocolError;
+  std::thread loop([&] { end = RunRequestLoop(sv[1], engine.get()); });
 
   std::string frames;
   ipc::EncodeRequest(RenderRequest(1, "Full", "{}"), &frames);
   ipc::AppendFrame(&frames, std::string("\x81\xa2id\x02", 5));  // id 2, no op: bad request
   ipc::EncodeRequest(RenderRequest(3, "Hello", R"({"name":"Z"})"), &frames);
   ASSERT_TRUE(ipc::WriteAll(sv[0], frames).ok());
-  shutdown(sv[0], SHUT_WR);
-
-  LoopEnd end = RunRequestLoop(sv[1], engine.get());
-  EXPECT_EQ(end, LoopEnd::kChannelClosed);
-  EXPECT_EQ(ExitCode(end), 0);
 
   ipc::FrameDecoder decoder;
   std::string payload;
@@ -92,6 +92,7 @@ TEST(RunRequestLoopTest, AnswersInOrderAndEndsAtEof) {
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->id, 1u);
   EXPECT_EQ(first->status, 201u);
+  EXPECT_GT(first->heap_used, 0u);
   ASSERT_TRUE(ipc::ReadFrame(sv[0], &decoder, &payload).ok());
   auto second = ipc::DecodeReply(payload);
   ASSERT_TRUE(second.ok());
@@ -102,8 +103,40 @@ TEST(RunRequestLoopTest, AnswersInOrderAndEndsAtEof) {
   auto third = ipc::DecodeReply(payload);
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->html, "<p>Hello Z</p>");
+
+  shutdown(sv[0], SHUT_WR);
+  loop.join();
+  EXPECT_EQ(end, LoopEnd::kChannelClosed);
+  EXPECT_EQ(ExitCode(end), 0);
   close(sv[0]);
   close(sv[1]);
+}
+
+TEST(RunRequestLoopTest, EndOfFileStopsTheRenderInFlightWithoutAReply) {
+  isolates::EngineOptions options;
+  options.bundle_path = std::string(SSRD_TEST_BUNDLES) + "/stoppable.mjs";
+  auto engine = isolates::Engine::Create(options);
+  ASSERT_TRUE(engine.ok());
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  std::string frames;
+  // No deadline: only the end of the channel can stop it. Frames queued behind it are dropped.
+  ipc::EncodeRequest(RenderRequest(1, "Spin", "{}"), &frames);
+  ipc::EncodeRequest(RenderRequest(2, "Fast", "{}"), &frames);
+  ASSERT_TRUE(ipc::WriteAll(sv[0], frames).ok());
+  shutdown(sv[0], SHUT_WR);
+
+  EXPECT_EQ(RunRequestLoop(sv[1], engine.value().get()), LoopEnd::kChannelClosed);
+  // With the worker's end closed, a read sees end of file at once unless a reply was written.
+  close(sv[1]);
+  ipc::FrameDecoder decoder;
+  std::string payload;
+  ipc::Result<void> read = ipc::ReadFrame(sv[0], &decoder, &payload);
+  ASSERT_FALSE(read.ok()) << "a reply was written";
+  // The engine is left usable (the loop cleared the interrupt).
+  auto again = engine.value()->Render({"Fast", "\x80", "/"}, nullptr);
+  ASSERT_TRUE(again.ok()) << again.error().ToString();
+  close(sv[0]);
 }
 
 TEST(RunRequestLoopTest, PoisonedEngineEndsTheLoopAfterReplying) {

@@ -1,93 +1,16 @@
 // The real ssrd-worker binary, driven the way the supervisor drives it: a socketpair end as fd 3.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "ipc/fd_io.h"
-#include "ipc/frame.h"
 #include "ipc/message.h"
-
-extern char** environ;
+#include "tests/worker/worker_process.h"
 
 namespace ssrd::worker {
 namespace {
 
-std::string Bundle(const std::string& name) { return std::string(SSRD_TEST_BUNDLES) + "/" + name; }
-
-class WorkerProcess {
- public:
-  explicit WorkerProcess(const std::string& bundle) {
-    int sv[2];
-    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    channel_ = sv[0];
-    // dup2 onto 3 clears close-on-exec, except when the fd already is 3: move it away first.
-    int child_end = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-    close(sv[1]);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, child_end, 3);
-    std::string parent = std::to_string(getpid());
-    std::vector<std::string> args = {SSRD_WORKER_BINARY, "--bundle", bundle, "--channel-fd", "3",
-                                     "--heap-limit-mb", "64", "--parent-pid", parent};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, SSRD_WORKER_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(child_end);
-  }
-  ~WorkerProcess() {
-    if (channel_ >= 0) close(channel_);
-    if (pid_ > 0 && !reaped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  ipc::Result<ipc::Reply> Read() {
-    std::string payload;
-    ipc::Result<void> read = ipc::ReadFrame(channel_, &decoder_, &payload);
-    if (!read.ok()) return read.error();
-    return ipc::DecodeReply(payload);
-  }
-  void Send(const ipc::Request& request) {
-    std::string frame;
-    ipc::EncodeRequest(request, &frame);
-    ASSERT_TRUE(ipc::WriteAll(channel_, frame).ok());
-  }
-  void CloseChannel() {
-    close(channel_);
-    channel_ = -1;
-  }
-  // Exit status, or -1 if it has not exited within 10 s (or was killed by a signal).
-  int WaitExit() {
-    for (int i = 0; i < 1000; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return -1;
-  }
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int channel_ = -1;
-  bool reaped_ = false;
-  ipc::FrameDecoder decoder_;
-};
+using testing::Bundle;
+using testing::WorkerProcess;
 
 TEST(WorkerProcessTest, HelloRenderPingThenExitZeroOnEof) {
   WorkerProcess worker(Bundle("app.mjs"));
@@ -131,6 +54,10 @@ TEST(WorkerProcessTest, HelloRenderPingThenExitZeroOnEof) {
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->id, 44u);
   EXPECT_TRUE(third->ok());
+  // Every reply tells the supervisor how much heap the isolate uses (recycling by heap size).
+  EXPECT_GT(first->heap_used, 0u);
+  EXPECT_GT(second->heap_used, 0u);
+  EXPECT_GT(third->heap_used, 0u);
 
   worker.CloseChannel();
   EXPECT_EQ(worker.WaitExit(), 0);
@@ -151,6 +78,7 @@ TEST(WorkerProcessTest, JsErrorIsAReplyNotACrash) {
   EXPECT_EQ(reply->error->code, ipc::ErrorCode::kNotFound);
   EXPECT_EQ(reply->error->message, "Error: unknown component Missing");
   EXPECT_FALSE(reply->error->stack.empty());
+  EXPECT_GT(reply->heap_used, 0u);
   worker.CloseChannel();
   EXPECT_EQ(worker.WaitExit(), 0);
 }

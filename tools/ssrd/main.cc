@@ -3,6 +3,8 @@
 // Signals: SIGTERM/SIGINT drain (a second one stops at once), SIGHUP reloads the bundle.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "pool/pool.h"
+#include "pool/snapshot_build.h"
 #include "pool/socket_server.h"
 
 namespace {
@@ -71,9 +74,25 @@ int SnapshotCommand(int argc, char** argv) {
                                    bundle.c_str(),      "--snapshot-dir",   snapshot_dir.c_str(),
                                    "--heap-limit-mb",   heap.c_str(),       "--node-env",
                                    node_env.c_str(),    nullptr};
-  execv(worker.c_str(), const_cast<char* const*>(args.data()));
-  PrintError("cannot run " + worker + ": " + std::strerror(errno));
-  return kExitUsage;
+  // Spawned and waited for, not exec'd: V8 aborts the builder on a bundle it cannot serialise,
+  // and the user should be told what that means rather than see a bare core dump.
+  pid_t pid = 0;
+  if (int rc = posix_spawn(&pid, worker.c_str(), nullptr, nullptr,
+                           const_cast<char* const*>(args.data()), environ);
+      rc != 0) {
+    PrintError("cannot run " + worker + ": " + std::strerror(rc));
+    return kExitUsage;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    std::printf("snapshot: unavailable: %s\n",
+                ssrd::pool::BuilderKilledMessage(WTERMSIG(status)).c_str());
+    return kExitUsage;
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : kExitUsage;
+  return code == 0 ? 0 : (code == kExitBundle ? kExitBundle : kExitUsage);
 }
 
 std::string DefaultSocketPath() {

@@ -1,0 +1,57 @@
+#include "snapshots/snapshot_builder.h"
+
+#include <v8.h>
+
+#include "isolates/bundle_context.h"
+#include "isolates/module_loader.h"
+#include "isolates/runtime_globals.h"
+#include "isolates/runtime_state.h"
+#include "isolates/v8_process.h"
+
+namespace ssrd::snapshots {
+
+ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& options,
+                                           const std::function<void()>& loaded) {
+  isolates::EnsureV8Initialized();
+  // Declared before the creator so that they outlive the isolate it disposes.
+  isolates::RuntimeState state;
+  state.node_env = options.node_env;
+  isolates::ModuleGraph graph;
+  v8::SnapshotCreator creator(isolates::RuntimeExternalReferences());
+  v8::Isolate* isolate = creator.GetIsolate();
+  // Every v8::Global must go before the isolate does, on the error paths too, and before
+  // CreateBlob, which refuses to run while one is alive.
+  auto release_globals = [&state, &graph] {
+    state.fire_timer.Reset();
+    state.clear_timers.Reset();
+    state.uncaught.Reset();
+    graph = isolates::ModuleGraph();
+  };
+  struct ReleaseOnExit {
+    decltype(release_globals)& release;
+    ~ReleaseOnExit() { release(); }
+  } release_on_exit{release_globals};
+  isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolates::AttachRuntimeState(isolate, &state);
+  {
+    v8::HandleScope handle_scope(isolate);
+    ipc::Result<v8::Local<v8::Context>> context =
+        isolates::NewBundleContext(isolate, &state, &graph, options.bundle_path);
+    if (!context.ok()) return context.error();
+    if (loaded) loaded();
+    // A raw pointer in the context's embedder data would be baked into the blob.
+    isolates::AttachModuleGraph(isolate, context.value(), nullptr);
+    creator.SetDefaultContext(context.value());
+  }
+  release_globals();
+  // kKeep: the bytecode compiled while the bundle loaded is kept, so renders start warmer.
+  v8::StartupData blob = creator.CreateBlob(v8::SnapshotCreator::FunctionCodeHandling::kKeep);
+  if (blob.data == nullptr || blob.raw_size <= 0) {
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable, "V8 made no snapshot of the bundle");
+  }
+  std::string bytes(blob.data, static_cast<std::size_t>(blob.raw_size));
+  delete[] blob.data;
+  return bytes;
+}
+
+}  // namespace ssrd::snapshots

@@ -1,0 +1,29 @@
+// Snapshot files in the cache directory: DIR/KEY.snap, where KEY (snapshot_key.h) covers the
+// bundle's bytes, the V8 version and the flags that shape the snapshot (NODE_ENV), so a changed
+// bundle or V8 upgrade simply misses the cache. A file is an 8-byte magic, the blob's length as
+// 8 bytes little-endian, a 16-hex-digit checksum of the blob, then the blob: a torn, truncated or
+// corrupted file is refused, never handed to V8 (which would abort).
+//
+// Failure: kUnavailable with the path and the reason ("No such file or directory", "truncated",
+// "checksum mismatch", "not a snapshot file"); writing fails with the errno text. Writes are atomic (a temporary file in the
+// same directory, renamed), so concurrent builders and readers never see half a file. Any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ipc/error.h"
+
+namespace ssrd::snapshots {
+
+// The cache path for a bundle with these bytes, built with this V8 and NODE_ENV.
+std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
+                         std::string_view node_env);
+
+ipc::Result<std::string> ReadSnapshotFile(const std::string& path);
+ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob);
+
+// The whole file at `path` (the bundle, to key its snapshot). kUnavailable on failure.
+ipc::Result<std::string> ReadWholeFile(const std::string& path);
+
+}  // namespace ssrd::snapshots

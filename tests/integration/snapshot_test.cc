@@ -1,0 +1,137 @@
+// Startup snapshots and the context per render, end to end: the daemon builds the bundle's
+// snapshot before its workers start and they start from it; `ssrd snapshot` builds one ahead of
+// time; a bundle V8 cannot snapshot is served without one; and state one request leaves behind
+// never reaches the next unless --reuse-context is given.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clients/cpp/client.h"
+#include "tests/integration/daemon_process.h"
+
+namespace ssrd::testing {
+namespace {
+
+std::string SnapshotBundle(const std::string& name) {
+  return std::string(SSRD_TEST_SNAPSHOT_BUNDLES) + "/" + name;
+}
+
+std::vector<std::string> SnapFiles(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".snap") files.push_back(entry.path().string());
+  }
+  return files;
+}
+
+std::string Html(client::Client& client, const std::string& component, const std::string& props) {
+  ipc::Result<client::RenderResult> out = client.Render(component, props);
+  if (!out.ok()) return "error: " + out.error().ToString();
+  return out.value().html;
+}
+
+std::unique_ptr<client::Client> MustConnect(const DaemonProcess& daemon) {
+  auto client = client::Client::Connect(daemon.socket_path());
+  EXPECT_TRUE(client.ok()) << (client.ok() ? "" : client.error().ToString());
+  return client.ok() ? std::move(client.value()) : nullptr;
+}
+
+TEST(SnapshotTest, TheDaemonBuildsTheSnapshotAndItsWorkersStartFromIt) {
+  TempDir cache;
+  DaemonProcess daemon(DaemonConfig{SnapshotBundle("leaky.mjs"), 1,
+                                    {"--snapshot-dir", cache.path(), "--log-level", "info"}});
+  ASSERT_TRUE(daemon.Start());
+  std::vector<std::string> files = SnapFiles(cache.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(daemon.Stderr().find("startup snapshot ready in"), std::string::npos)
+      << daemon.Stderr();
+  EXPECT_NE(daemon.Stderr().find("leaky.mjs (from its snapshot), a fresh context per render"),
+            std::string::npos)
+      << daemon.Stderr();
+
+  auto client = MustConnect(daemon);
+  ASSERT_NE(client, nullptr);
+  // One worker, so both requests go to the same isolate: only the fresh context keeps them apart.
+  EXPECT_EQ(Html(*client, "Set", R"({"value":"card-4242"})"), "set card-4242");
+  EXPECT_EQ(Html(*client, "Get", "{}"), "global=undefined cache=");
+  EXPECT_EQ(Html(*client, "Later", R"({"value":1})"), "later 1");
+}
+
+TEST(SnapshotTest, WithReuseContextOneRequestSeesWhatTheLastLeft) {
+  TempDir cache;
+  DaemonProcess daemon(DaemonConfig{SnapshotBundle("leaky.mjs"), 1,
+                                    {"--snapshot-dir", cache.path(), "--reuse-context"}});
+  ASSERT_TRUE(daemon.Start());
+  auto client = MustConnect(daemon);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(Html(*client, "Set", R"({"value":"card-4242"})"), "set card-4242");
+  EXPECT_EQ(Html(*client, "Get", "{}"), "global=card-4242 cache=card-4242");
+}
+
+TEST(SnapshotTest, ABundleV8CannotSnapshotIsServedWithoutOne) {
+  TempDir cache;
+  DaemonProcess daemon(DaemonConfig{SnapshotBundle("namespace_import.mjs"), 1,
+                                    {"--snapshot-dir", cache.path()}});
+  ASSERT_TRUE(daemon.Start());
+  EXPECT_TRUE(SnapFiles(cache.path()).empty());
+  const std::string log = daemon.Stdout() + daemon.Stderr();
+  // V8 10.2 as Debian builds it traps (SIGTRAP); other builds abort.
+  EXPECT_NE(log.find("no startup snapshot (the snapshot builder was killed by signal "),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("V8 cannot serialise something the bundle made while loading"),
+            std::string::npos)
+      << log;
+  auto client = MustConnect(daemon);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(Html(*client, "Any", R"({"name":"Ada"})"), "<p>hello, Ada</p>");
+  EXPECT_EQ(Html(*client, "Any", R"({"name":"Bob"})"), "<p>hello, Bob</p>");
+}
+
+TEST(SnapshotTest, SsrdSnapshotBuildsAheadOfTimeAndThenFindsItCached) {
+  TempDir cache;
+  const std::vector<std::string> args = {"snapshot", SnapshotBundle("leaky.mjs"), "--snapshot-dir",
+                                         cache.path(), "--worker-executable", WorkerBinary()};
+  RunResult first = RunProgram(SsrdBinary(), args, std::chrono::seconds(60));
+  ASSERT_FALSE(first.timed_out);
+  EXPECT_TRUE(first.status.exited && first.status.exit_code == 0) << first.status.ToString()
+                                                                  << first.err;
+  std::vector<std::string> files = SnapFiles(cache.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(first.out, "snapshot: " + files[0] + "\n");
+  auto built_at = std::filesystem::last_write_time(files[0]);
+
+  RunResult second = RunProgram(SsrdBinary(), args, std::chrono::seconds(60));
+  EXPECT_EQ(second.out, first.out);
+  EXPECT_EQ(std::filesystem::last_write_time(files[0]), built_at);  // found, not rebuilt
+}
+
+TEST(SnapshotTest, SsrdSnapshotSaysWhyABundleCannotBeSnapshotted) {
+  TempDir cache;
+  RunResult run = RunProgram(SsrdBinary(),
+                             {"snapshot", SnapshotBundle("namespace_import.mjs"), "--snapshot-dir",
+                              cache.path(), "--worker-executable", WorkerBinary()},
+                             std::chrono::seconds(60));
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_TRUE(run.status.exited && run.status.exit_code == 1) << run.status.ToString();
+  EXPECT_EQ(run.out.rfind("snapshot: unavailable: the snapshot builder was killed by signal ", 0),
+            0u)
+      << run.out;
+  EXPECT_NE(run.out.find("V8 cannot serialise something the bundle made while loading"),
+            std::string::npos)
+      << run.out;
+  EXPECT_TRUE(SnapFiles(cache.path()).empty());
+
+  RunResult missing = RunProgram(SsrdBinary(),
+                                 {"snapshot", SnapshotBundle("missing.mjs"), "--snapshot-dir",
+                                  cache.path(), "--worker-executable", WorkerBinary()},
+                                 std::chrono::seconds(60));
+  EXPECT_TRUE(missing.status.exited && missing.status.exit_code == 2) << missing.status.ToString();
+  EXPECT_EQ(missing.out, "snapshot: cannot read bundle " + SnapshotBundle("missing.mjs") + "\n");
+}
+
+}  // namespace
+}  // namespace ssrd::testing

@@ -1,0 +1,86 @@
+#include "snapshots/snapshot_file.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace ssrd::snapshots {
+namespace {
+
+class SnapshotFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/ssrd-snapshot-file-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Truncate(const std::string& path, std::size_t drop) {
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - drop);
+  }
+  std::string dir_;
+};
+
+TEST_F(SnapshotFileTest, WhatIsWrittenIsReadBackWhole) {
+  std::string path = SnapshotPath(dir_, "bundle bytes", "production");
+  std::string blob("\0\1\2snapshot\xff", 12);
+  ASSERT_TRUE(WriteSnapshotFile(path, blob).ok());
+  ipc::Result<std::string> read = ReadSnapshotFile(path);
+  ASSERT_TRUE(read.ok()) << read.error().ToString();
+  EXPECT_EQ(read.value(), blob);
+  // Nothing but the file itself is left in the directory (the temporary was renamed).
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST_F(SnapshotFileTest, ATruncatedOrForeignFileIsRefused) {
+  std::string path = dir_ + "/a.snap";
+  ASSERT_TRUE(WriteSnapshotFile(path, std::string(100, 's')).ok());
+  Truncate(path, 1);
+  ipc::Result<std::string> truncated = ReadSnapshotFile(path);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_EQ(truncated.error().ToString(), "unavailable: snapshot " + path + ": truncated");
+
+  std::ofstream(dir_ + "/b.snap") << "#!/bin/sh\necho not a snapshot\n";
+  ipc::Result<std::string> foreign = ReadSnapshotFile(dir_ + "/b.snap");
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().ToString(),
+            "unavailable: snapshot " + dir_ + "/b.snap: not a snapshot file");
+
+  ipc::Result<std::string> missing = ReadSnapshotFile(dir_ + "/c.snap");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().ToString(),
+            "unavailable: snapshot " + dir_ + "/c.snap: No such file or directory");
+}
+
+TEST_F(SnapshotFileTest, ACorruptedBlobFailsItsChecksum) {
+  std::string path = dir_ + "/a.snap";
+  ASSERT_TRUE(WriteSnapshotFile(path, std::string(100, 's')).ok());
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(-10, std::ios::end);
+    file.put('t');
+  }
+  ipc::Result<std::string> read = ReadSnapshotFile(path);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().ToString(), "unavailable: snapshot " + path + ": checksum mismatch");
+}
+
+TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
+  std::string a = SnapshotPath(dir_, "bundle A", "production");
+  EXPECT_EQ(a, SnapshotPath(dir_, "bundle A", "production"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle B", "production"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "development"));
+  EXPECT_EQ(a.rfind(dir_ + "/", 0), 0u);
+  EXPECT_EQ(a.substr(a.size() - 5), ".snap");
+}
+
+}  // namespace
+}  // namespace ssrd::snapshots
