@@ -1,5 +1,6 @@
 #include "isolates/v8_process.h"
 
+#include <string>
 #include <memory>
 #include <mutex>
 
@@ -11,21 +12,32 @@ namespace {
 
 std::once_flag g_init_once;
 std::unique_ptr<v8::Platform> g_platform;
+std::string g_flags;
+bool g_initialized = false;
 
 void InitializeOnce() {
   // Debian's libnode is linked against the system ICU (libicu72) with its full data built in,
   // so this finds no data file to load and Intl works with every locale.
   v8::V8::InitializeICUDefaultLocation("");
+  if (!g_flags.empty()) v8::V8::SetFlagsFromString(g_flags.c_str(), g_flags.size());
   // Two worker threads: each worker process holds one isolate, and the machines run several
   // workers; V8 uses them for concurrent GC and compilation only.
   g_platform = v8::platform::NewDefaultPlatform(2);
   v8::V8::InitializePlatform(g_platform.get());
   v8::V8::Initialize();
+  g_initialized = true;
 }
 
 }  // namespace
 
 void EnsureV8Initialized() { std::call_once(g_init_once, InitializeOnce); }
+
+bool SetV8FlagsBeforeInitialization(std::string_view flags) {
+  if (g_initialized) return false;
+  if (!g_flags.empty()) g_flags += ' ';
+  g_flags += flags;
+  return true;
+}
 
 v8::Platform* V8Platform() { return g_platform.get(); }
 

@@ -17,6 +17,10 @@ namespace ssrd::isolates {
 // Initialises V8 if not done yet. Safe to call from any thread, any number of times.
 void EnsureV8Initialized();
 
+// Adds V8 command-line flags (e.g. "--no-opt") for EnsureV8Initialized to set. Process-wide;
+// false, and nothing set, once V8 is initialised. Not thread-safe: call it from main() first.
+bool SetV8FlagsBeforeInitialization(std::string_view flags);
+
 // The platform created by EnsureV8Initialized (for pumping foreground tasks).
 v8::Platform* V8Platform();
 

@@ -8,6 +8,7 @@
 
 #include "pool/dispatcher.h"
 #include "pool/process_memory.h"
+#include "snapshots/snapshot_file.h"
 
 namespace ssrd::pool {
 namespace {
@@ -46,15 +47,31 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   }
 }
 
+std::optional<std::string> Dispatcher::FindCachedSnapshot() const noexcept {
+  ipc::Result<std::string> bundle = snapshots::ReadWholeFile(spawn_options_.bundle_path);
+  if (!bundle.ok()) return std::nullopt;  // the builder and the workers report it
+  std::string path = snapshots::SnapshotPath(options_.snapshot_dir, bundle.value(),
+                                             spawn_options_.node_env, snapshots::kBuildV8Version);
+  if (!snapshots::ReadSnapshotFile(path).ok()) return std::nullopt;
+  return path;
+}
+
 void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept {
   if (options_.snapshot_dir.empty()) {
     then({});
     return;
   }
-  // Debug only: a cached snapshot takes a few milliseconds, and a build says so itself (the
-  // builder's progress line), after the bundle has loaded.
-  spdlog::debug("finding the startup snapshot of {} in {}", spawn_options_.bundle_path,
-                options_.snapshot_dir);
+  // A snapshot already in the cache needs no builder: starting one (a process that loads V8)
+  // would only delay the workers' start to hear so.
+  if (std::optional<std::string> cached = FindCachedSnapshot(); cached) {
+    spdlog::debug("startup snapshot found in the cache: {}", *cached);
+    then({});
+    return;
+  }
+  // Debug only: a build says so itself (the builder's progress line), after the bundle has
+  // loaded, so that a bundle that does not load is reported by its error alone.
+  spdlog::debug("no cached startup snapshot of {} in {}: starting the builder",
+                spawn_options_.bundle_path, options_.snapshot_dir);
   auto started = std::chrono::steady_clock::now();
   auto shared_then = std::make_shared<std::function<void(ipc::Result<void>)>>(std::move(then));
   snapshot_timer_.Start(options_.start_timeout_ms, [this, shared_then] {

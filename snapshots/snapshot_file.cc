@@ -26,10 +26,12 @@ ipc::Error Unavailable(const std::string& path, const std::string& why) {
 
 }  // namespace
 
+const std::string_view kBuildV8Version = SSRD_BUILD_V8_VERSION;
+
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
-                         std::string_view node_env) {
+                         std::string_view node_env, std::string_view v8_version) {
   std::string flags = "node_env=" + std::string(node_env);
-  return dir + "/" + SnapshotKeyForThisV8(bundle_bytes, flags) + ".snap";
+  return dir + "/" + SnapshotKey(bundle_bytes, v8_version, flags) + ".snap";
 }
 
 ipc::Result<std::string> ReadWholeFile(const std::string& path) {

@@ -1,3 +1,4 @@
+// Pure C++, no V8: the supervisor uses it to find a cached snapshot without starting a builder.
 // Snapshot files in the cache directory: DIR/KEY.snap, where KEY (snapshot_key.h) covers the
 // bundle's bytes, the V8 version and the flags that shape the snapshot (NODE_ENV), so a changed
 // bundle or V8 upgrade simply misses the cache. A file is an 8-byte magic, the blob's length as
@@ -16,9 +17,14 @@
 
 namespace ssrd::snapshots {
 
-// The cache path for a bundle with these bytes, built with this V8 and NODE_ENV.
+// The cache path for a bundle with these bytes, for this V8 version (isolates::V8Version() in a
+// worker, kBuildV8Version in the supervisor) and NODE_ENV.
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
-                         std::string_view node_env);
+                         std::string_view node_env, std::string_view v8_version);
+
+// The V8 version this tree was built against, read from libnode's headers by CMake, for the
+// supervisor, which never links V8 (tests/snapshots checks it equals the runtime's).
+extern const std::string_view kBuildV8Version;
 
 ipc::Result<std::string> ReadSnapshotFile(const std::string& path);
 ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob);

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 
-#include "isolates/v8_process.h"
 
 namespace ssrd::snapshots {
 namespace {
@@ -37,10 +36,6 @@ std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_versi
   std::string out(16, '0');
   for (int i = 15; i >= 0; --i, hash >>= 4) out[static_cast<std::size_t>(i)] = kHex[hash & 0xf];
   return out;
-}
-
-std::string SnapshotKeyForThisV8(std::string_view bundle_bytes, std::string_view flags) {
-  return SnapshotKey(bundle_bytes, isolates::V8Version(), flags);
 }
 
 }  // namespace ssrd::snapshots

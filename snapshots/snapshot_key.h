@@ -13,7 +13,4 @@ namespace ssrd::snapshots {
 std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_version,
                         std::string_view flags);
 
-// SnapshotKey with this process's V8 version.
-std::string SnapshotKeyForThisV8(std::string_view bundle_bytes, std::string_view flags);
-
 }  // namespace ssrd::snapshots

@@ -57,7 +57,8 @@ int BuildSnapshot(const WorkerOptions& options) {
     std::printf("snapshot: cannot read bundle %s\n", options.bundle.c_str());
     return kExitFatal;
   }
-  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(), options.node_env);
+  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(),
+                                              options.node_env, isolates::V8Version());
   if (snapshots::ReadSnapshotFile(path).ok()) {
     std::printf("snapshot: %s\n", path.c_str());
     return 0;
@@ -85,7 +86,8 @@ std::string FindSnapshot(const WorkerOptions& options) {
   if (options.snapshot_dir.empty()) return {};
   ipc::Result<std::string> bundle = snapshots::ReadWholeFile(options.bundle);
   if (!bundle.ok()) return {};  // the engine reports the unreadable bundle
-  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(), options.node_env);
+  std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(),
+                                              options.node_env, isolates::V8Version());
   ipc::Result<std::string> blob = snapshots::ReadSnapshotFile(path);
   if (!blob.ok()) {
     spdlog::debug("no snapshot: {}", blob.error().message);
@@ -112,7 +114,18 @@ int WorkerMain(int argc, char** argv) {
   // A supervisor that goes away must show up as a write error, not kill us with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
 
-  if (options->build_snapshot) return BuildSnapshot(*options);
+  if (options->build_snapshot) {
+    // Every function compiled now lands in the snapshot as bytecode (shared by all the contexts
+    // made from it), so a worker's first render compiles less. Measured in docs/benchmarks.md.
+    isolates::SetV8FlagsBeforeInitialization("--no-lazy");
+    return BuildSnapshot(*options);
+  }
+  if (!options->reuse_context) {
+    // Optimised code belongs to the context it was made in and is thrown away with it after one
+    // render, while TurboFan's background compiles compete with the renders for the CPU: with a
+    // fresh context per render, renders are faster without it (docs/benchmarks.md).
+    isolates::SetV8FlagsBeforeInitialization("--no-opt");
+  }
 
   isolates::EnsureV8Initialized();
   isolates::EngineOptions engine_options = EngineOptionsFrom(*options);

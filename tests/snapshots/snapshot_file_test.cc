@@ -25,7 +25,7 @@ class SnapshotFileTest : public ::testing::Test {
 };
 
 TEST_F(SnapshotFileTest, WhatIsWrittenIsReadBackWhole) {
-  std::string path = SnapshotPath(dir_, "bundle bytes", "production");
+  std::string path = SnapshotPath(dir_, "bundle bytes", "production", "10.2.154.26-node.37");
   std::string blob("\0\1\2snapshot\xff", 12);
   ASSERT_TRUE(WriteSnapshotFile(path, blob).ok());
   ipc::Result<std::string> read = ReadSnapshotFile(path);
@@ -74,10 +74,11 @@ TEST_F(SnapshotFileTest, ACorruptedBlobFailsItsChecksum) {
 }
 
 TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
-  std::string a = SnapshotPath(dir_, "bundle A", "production");
-  EXPECT_EQ(a, SnapshotPath(dir_, "bundle A", "production"));
-  EXPECT_NE(a, SnapshotPath(dir_, "bundle B", "production"));
-  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "development"));
+  std::string a = SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37");
+  EXPECT_EQ(a, SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle B", "production", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "development", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "production", "10.2.154.27-node.37"));
   EXPECT_EQ(a.rfind(dir_ + "/", 0), 0u);
   EXPECT_EQ(a.substr(a.size() - 5), ".snap");
 }
