@@ -16,6 +16,7 @@ RenderWatchdog::~RenderWatchdog() {
 
 void RenderWatchdog::Begin(std::uint64_t request_id, std::uint64_t frame,
                            std::optional<Clock::time_point> deadline) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++seq_;
@@ -30,8 +31,12 @@ void RenderWatchdog::Begin(std::uint64_t request_id, std::uint64_t frame,
       early_cancel_.reset();
       StopLocked(StopReason::kCancelled);
     }
+    // The thread needs waking only when it would otherwise sleep past this deadline: asleep for
+    // good, or until a later one. Waking it for every render would cost two thread switches
+    // per request for nothing.
+    wake = deadline_ && (!sleeping_until_ || *deadline_ < *sleeping_until_);
   }
-  changed_.notify_all();
+  if (wake) changed_.notify_all();
 }
 
 std::optional<StopReason> RenderWatchdog::End() {
@@ -43,7 +48,7 @@ std::optional<StopReason> RenderWatchdog::End() {
     why = stopped_;
     stopped_.reset();
   }
-  changed_.notify_all();
+  // The thread is not woken: at its deadline it finds this render gone and goes back to sleep.
   // Every Interrupt() happens under mutex_ while running_: none can follow this point, so
   // clearing now leaves nothing behind for the next render. The render may have finished before
   // a stop requested at its very end took effect; that request is cleared here too.
@@ -76,16 +81,18 @@ void RenderWatchdog::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
     if (!running_ || !deadline_ || stopped_) {
+      sleeping_until_.reset();
       changed_.wait(lock);
       continue;
     }
-    const std::uint64_t seq = seq_;
-    const Clock::time_point deadline = *deadline_;
-    changed_.wait_until(lock, deadline, [&] { return quit_ || seq_ != seq || !running_; });
-    // The deadline is that of render `seq`: stop it only if that render is still the one running.
-    if (!quit_ && running_ && seq_ == seq && Clock::now() >= deadline) {
+    // The deadline of the render running now; on waking, the loop looks again at whichever
+    // render is running then, so a deadline can only ever stop its own render.
+    if (Clock::now() >= *deadline_) {
       StopLocked(StopReason::kTimeout);
+      continue;
     }
+    sleeping_until_ = *deadline_;
+    changed_.wait_until(lock, *sleeping_until_);
   }
 }
 

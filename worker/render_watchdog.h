@@ -73,6 +73,8 @@ class RenderWatchdog {
   };
   std::optional<EarlyCancel> early_cancel_;
   bool channel_closed_ = false;
+  // The deadline the thread sleeps until; nullopt while it sleeps until notified.
+  std::optional<Clock::time_point> sleeping_until_;
   bool quit_ = false;
   std::thread thread_;  // last: started once every field above is ready
 };
