@@ -1,7 +1,9 @@
 #include "worker/channel_reader.h"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,109 +12,191 @@
 
 #include <spdlog/spdlog.h>
 
-#include "ipc/frame.h"
-
 namespace ssrd::worker {
+namespace {
+
+constexpr std::size_t kReadBytes = 64 * 1024;
+
+std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+
+}  // namespace
 
 ChannelReader::ChannelReader(int fd, RenderWatchdog* watchdog)
-    : fd_(fd), watchdog_(watchdog), stop_fd_(eventfd(0, EFD_CLOEXEC)), thread_([this] { Run(); }) {}
+    : fd_(fd),
+      watchdog_(watchdog),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      stop_fd_(eventfd(0, EFD_CLOEXEC)) {
+  epoll_event stop{};
+  stop.events = EPOLLIN;
+  stop.data.fd = stop_fd_;
+  epoll_event channel{};
+  channel.events = EPOLLONESHOT;  // registered disarmed: BeginRender() arms it
+  channel.data.fd = fd_;
+  if (epoll_fd_ < 0 || stop_fd_ < 0) {
+    setup_error_ = Errno("cannot create the channel watch");
+  } else if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &stop) != 0 ||
+             epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd_, &channel) != 0) {
+    setup_error_ = Errno("cannot watch the channel");
+  }
+  if (!setup_error_.empty()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    CloseLocked(setup_error_);
+    return;  // no helper: Next() reports the error
+  }
+  helper_ = std::thread([this] { RunHelper(); });
+}
 
 ChannelReader::~ChannelReader() {
-  std::uint64_t one = 1;
-  // An eventfd write of 1 cannot fail short of a bad fd; the thread then returns from poll.
-  ssize_t n = write(stop_fd_, &one, sizeof one);
-  (void)n;
-  thread_.join();
-  close(stop_fd_);
+  if (helper_.joinable()) {
+    std::uint64_t one = 1;
+    // An eventfd write of 1 cannot fail short of a bad fd; the helper then returns.
+    ssize_t n = write(stop_fd_, &one, sizeof one);
+    (void)n;
+    helper_.join();
+  }
+  if (stop_fd_ >= 0) close(stop_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 ChannelReader::Incoming ChannelReader::Next() {
   std::unique_lock<std::mutex> lock(mutex_);
-  arrived_.wait(lock, [this] { return closed_ || !queue_.empty(); });
-  if (closed_) return *closed_;
-  Incoming next = std::move(queue_.front());
-  if (next.kind != Incoming::Kind::kTooLarge) queue_.pop_front();
-  return next;
-}
-
-void ChannelReader::Push(Incoming incoming) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(incoming));
-  }
-  arrived_.notify_one();
-}
-
-void ChannelReader::Close(std::string why) {
-  // Stop the render first: the owner thread is then already unwinding when it hears of the end.
-  watchdog_->ChannelClosed();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Incoming closed;
-    closed.why = std::move(why);
-    closed_ = std::move(closed);
-  }
-  arrived_.notify_one();
-}
-
-void ChannelReader::Run() {
-  if (stop_fd_ < 0) {
-    Close(std::string("cannot create an eventfd: ") + std::strerror(errno));
-    return;
-  }
-  ipc::FrameDecoder decoder;
-  std::string payload;
-  std::uint64_t frames = 0;
-  char buffer[64 * 1024];
   for (;;) {
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    if (closed_) return *closed_;
+    if (!queue_.empty()) {
+      Incoming next = std::move(queue_.front());
+      if (next.kind == Incoming::Kind::kTooLarge) {
+        queue_.front() = next;  // final: returned again on every call
+      } else {
+        queue_.pop_front();
+      }
+      return next;
+    }
+    // Nothing queued and no render running: this thread waits for the channel itself.
+    lock.unlock();
+    pollfd channel{fd_, POLLIN, 0};
+    int ready = poll(&channel, 1, -1);
+    int poll_errno = errno;
+    lock.lock();
+    if (ready < 0 && poll_errno != EINTR) {
+      errno = poll_errno;
+      CloseLocked(Errno("poll failed"));
+      continue;
+    }
+    if (ready > 0) ReadAvailableLocked();
+  }
+}
+
+void ChannelReader::BeginRender() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rendering_ = true;
+  if (closed_ || too_large_) return;
+  ArmHelper(true);
+  // Frames that arrived before the helper was armed wake nobody: read them now. Later ones wake
+  // the helper (re-arming a one-shot watch reports data already there, too).
+  ReadAvailableLocked();
+}
+
+void ChannelReader::EndRender() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rendering_ = false;
+  if (!setup_error_.empty()) return;
+  ArmHelper(false);
+}
+
+void ChannelReader::ArmHelper(bool armed) {
+  epoll_event channel{};
+  // RDHUP: a supervisor that closes its end must stop the render even if it sent nothing.
+  channel.events = EPOLLONESHOT | (armed ? (EPOLLIN | EPOLLRDHUP) : 0u);
+  channel.data.fd = fd_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &channel) != 0 && armed) {
+    CloseLocked(Errno("cannot watch the channel"));
+  }
+}
+
+void ChannelReader::RunHelper() {
+  for (;;) {
+    epoll_event events[2];
+    int n = epoll_wait(epoll_fd_, events, 2, -1);
+    if (n < 0) {
       if (errno == EINTR) continue;
-      Close(std::string("poll failed: ") + std::strerror(errno));
+      std::lock_guard<std::mutex> lock(mutex_);
+      CloseLocked(Errno("epoll_wait failed"));
       return;
     }
-    if (fds[1].revents != 0) return;
-    if (fds[0].revents == 0) continue;
-    const ssize_t n = read(fd_, buffer, sizeof buffer);
+    bool channel_ready = false;
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.fd == stop_fd_) return;
+      channel_ready = true;
+    }
+    if (!channel_ready) continue;
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Between renders the owner reads the channel; an event left over from the last render is
+    // its business then.
+    if (!rendering_ || closed_ || too_large_) continue;
+    ReadAvailableLocked();
+    if (rendering_ && !closed_ && !too_large_) ArmHelper(true);
+  }
+}
+
+void ChannelReader::ReadAvailableLocked() {
+  static thread_local char buffer[kReadBytes];
+  while (!closed_ && !too_large_) {
+    const ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      Close(std::string("read failed: ") + std::strerror(errno));
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      CloseLocked(Errno("read failed"));
       return;
     }
     if (n == 0) {
-      Close(decoder.buffered() > 0 ? "connection closed in the middle of a frame"
-                                   : "connection closed");
+      CloseLocked(decoder_.buffered() > 0 ? "connection closed in the middle of a frame"
+                                          : "connection closed");
       return;
     }
-    const Clock::time_point read_at = Clock::now();
-    decoder.Feed(buffer, static_cast<std::size_t>(n));
-    for (;;) {
-      ipc::FrameDecoder::Status status = decoder.Next(&payload);
-      if (status == ipc::FrameDecoder::Status::kNeedMore) break;
-      Incoming incoming;
-      incoming.read_at = read_at;
-      incoming.frame = ++frames;
-      if (status == ipc::FrameDecoder::Status::kTooLarge) {
-        incoming.kind = Incoming::Kind::kTooLarge;
-        incoming.why = "frame of " + std::to_string(decoder.rejected_length()) +
-                       " bytes is over the size limit";
-        Push(std::move(incoming));
-        return;
-      }
-      std::optional<ipc::Request> request = ipc::DecodeRequest(payload, &incoming.failure);
-      if (!request) {
-        incoming.kind = Incoming::Kind::kUndecodable;
-      } else if (request->op == ipc::Op::kCancel) {
-        spdlog::debug("[req {}] cancel of request {}", request->id, request->target_id);
-        watchdog_->Cancel(request->target_id, incoming.frame);
-        continue;
-      } else {
-        incoming.kind = Incoming::Kind::kRequest;
-        incoming.request = std::move(*request);
-      }
-      Push(std::move(incoming));
-    }
+    decoder_.Feed(buffer, static_cast<std::size_t>(n));
+    DecodeLocked(Clock::now());
+    // A short read drained the socket; asking again would only return EAGAIN.
+    if (static_cast<std::size_t>(n) < sizeof buffer) return;
   }
+}
+
+void ChannelReader::DecodeLocked(Clock::time_point read_at) {
+  for (;;) {
+    ipc::FrameDecoder::Status status = decoder_.Next(&payload_);
+    if (status == ipc::FrameDecoder::Status::kNeedMore) return;
+    Incoming incoming;
+    incoming.read_at = read_at;
+    incoming.frame = ++frames_;
+    if (status == ipc::FrameDecoder::Status::kTooLarge) {
+      incoming.kind = Incoming::Kind::kTooLarge;
+      incoming.why = "frame of " + std::to_string(decoder_.rejected_length()) +
+                     " bytes is over the size limit";
+      queue_.push_back(std::move(incoming));
+      too_large_ = true;
+      return;
+    }
+    std::optional<ipc::Request> request = ipc::DecodeRequest(payload_, &incoming.failure);
+    if (!request) {
+      incoming.kind = Incoming::Kind::kUndecodable;
+    } else if (request->op == ipc::Op::kCancel) {
+      spdlog::debug("[req {}] cancel of request {}", request->id, request->target_id);
+      watchdog_->Cancel(request->target_id, incoming.frame);
+      continue;
+    } else {
+      incoming.kind = Incoming::Kind::kRequest;
+      incoming.request = std::move(*request);
+    }
+    queue_.push_back(std::move(incoming));
+  }
+}
+
+void ChannelReader::CloseLocked(std::string why) {
+  if (closed_) return;
+  // Stop the render first: the owner thread is then already unwinding when it hears of the end.
+  watchdog_->ChannelClosed();
+  Incoming closed;
+  closed.why = std::move(why);
+  closed_ = std::move(closed);
 }
 
 }  // namespace ssrd::worker

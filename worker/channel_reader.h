@@ -1,21 +1,25 @@
-// The one reader of the worker's channel. A thread reads and decodes every frame as it arrives,
-// also while a render runs: a cancel frame goes straight to the RenderWatchdog (and is never
-// answered: the supervisor takes the next frame from the worker as the reply to the render in
-// flight); end of file tells the watchdog too, so a running render stops at once; every other
-// frame is queued for the owner thread, stamped with the time it was read (deadlines count from
-// then).
+// The one reader of the worker's channel. Between renders the owner thread reads it itself
+// (Next() blocks in poll), so a request reaches the render with no hand-off between threads.
+// While a render runs (between BeginRender() and EndRender()) a helper thread watches the channel
+// instead, because only it can act then: a cancel frame goes straight to the RenderWatchdog (and
+// is never answered: the supervisor takes the next frame from the worker as the reply to the
+// render in flight); end of file tells the watchdog too, so a running render stops at once; every
+// other frame is queued for Next(), stamped with the time it was read (deadlines count from then).
+// The helper is armed with a one-shot epoll registration, so it never wakes between renders, and
+// renders that see no frame cost it no wake-up at all.
 //
 // Failure: Next() yields kTooLarge in frame order (the stream cannot be resynchronised after it)
 // and kClosed on end of file or a read error, at once, ahead of frames still queued: with the
 // supervisor gone nobody waits for their replies. Both are final: Next() keeps returning them.
+// A cancel read by Next() between renders reaches the watchdog the same way (it keeps it for the
+// render it names, if that one is still to come).
 //
-// Threads: Next() on one owner thread. The fd stays owned by the caller and must outlive the
-// reader; the watchdog too. The destructor stops and joins the thread (it never blocks in read:
-// it polls the fd together with a stop eventfd).
+// Threads: Next(), BeginRender() and EndRender() on one owner thread. The fd (a socket: reads use
+// recv with MSG_DONTWAIT) stays owned by the caller and must outlive the reader; the watchdog too.
+// The destructor stops and joins the helper thread.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -23,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "ipc/frame.h"
 #include "ipc/message.h"
 #include "worker/render_watchdog.h"
 
@@ -48,22 +53,38 @@ class ChannelReader {
   // Blocks until a frame or the end of the channel.
   Incoming Next();
 
+  // A render starts: the helper thread watches the channel until EndRender().
+  void BeginRender();
+  void EndRender();
+
   ChannelReader(const ChannelReader&) = delete;
   ChannelReader& operator=(const ChannelReader&) = delete;
 
  private:
-  void Run();
-  void Push(Incoming incoming);
-  void Close(std::string why);
+  void RunHelper();
+  // Reads and decodes whatever the channel holds now, without blocking. mutex_ held.
+  void ReadAvailableLocked();
+  void DecodeLocked(Clock::time_point read_at);
+  void CloseLocked(std::string why);
+  // Arms (or disarms) the helper's one-shot watch of the channel.
+  void ArmHelper(bool armed);
 
   int fd_;
   RenderWatchdog* watchdog_;
-  int stop_fd_ = -1;  // eventfd; readable = the destructor wants the thread to return
-  std::mutex mutex_;
-  std::condition_variable arrived_;
+  int epoll_fd_ = -1;  // the helper's: the channel (one-shot) and stop_fd_
+  int stop_fd_ = -1;   // eventfd; readable = the destructor wants the helper to return
+  std::string setup_error_;
+
+  std::mutex mutex_;  // everything below: both threads read the channel, one at a time
+  bool rendering_ = false;
+  ipc::FrameDecoder decoder_;
+  std::string payload_;
+  std::uint64_t frames_ = 0;
   std::deque<Incoming> queue_;
   std::optional<Incoming> closed_;
-  std::thread thread_;  // last: started once every field above is ready
+  bool too_large_ = false;  // a kTooLarge is queued: nothing after it is read
+
+  std::thread helper_;  // last: started once every field above is ready
 };
 
 }  // namespace ssrd::worker

@@ -30,8 +30,8 @@ ipc::Error StopError(StopReason why, const ipc::Request& request) {
 // Renders one request. With a watchdog, the render is stopped at its deadline (timeout_ms after
 // read_at; 0 = none) or on cancel; nullopt means the channel closed meanwhile: nobody to answer.
 std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* engine,
-                                 RenderWatchdog* watchdog, Clock::time_point read_at,
-                                 std::uint64_t frame) {
+                                 RenderWatchdog* watchdog, ChannelReader* reader,
+                                 Clock::time_point read_at, std::uint64_t frame) {
   ipc::Reply reply;
   reply.id = request.id;
   isolates::RenderInput input{request.component, request.props_msgpack, request.url,
@@ -41,7 +41,9 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
     if (request.timeout_ms > 0) deadline = read_at + std::chrono::milliseconds(request.timeout_ms);
     watchdog->Begin(request.id, frame, deadline);
   }
+  if (reader != nullptr) reader->BeginRender();
   ipc::Result<isolates::RenderOutput> out = engine->Render(input, &reply.console);
+  if (reader != nullptr) reader->EndRender();
   std::optional<StopReason> stopped;
   if (watchdog != nullptr) stopped = watchdog->End();
   if (stopped == StopReason::kChannelClosed) return std::nullopt;
@@ -106,7 +108,7 @@ int ExitCode(LoopEnd end) {
 
 ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) {
   ipc::Reply reply = request.op == ipc::Op::kRender
-                         ? *Render(request, engine, nullptr, Clock::now(), 0)
+                         ? *Render(request, engine, nullptr, nullptr, Clock::now(), 0)
                          : Answer(request);
   reply.heap_used = engine->heap_used();
   return reply;
@@ -133,7 +135,7 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
         break;
       case ChannelReader::Incoming::Kind::kRequest:
         if (in.request.op == ipc::Op::kRender) {
-          std::optional<ipc::Reply> rendered = Render(in.request, engine, &watchdog, in.read_at, in.frame);
+          std::optional<ipc::Reply> rendered = Render(in.request, engine, &watchdog, &reader, in.read_at, in.frame);
           if (!rendered) {
             spdlog::info("channel closed during the render of request {}", in.request.id);
             return LoopEnd::kChannelClosed;

@@ -1,7 +1,7 @@
 // The worker's request loop: renders one request at a time with the engine and writes one reply
-// frame with the same id, carrying heap_used (the isolate's used heap after the request). A
-// ChannelReader thread reads the channel meanwhile, so that a render can be stopped while it
-// runs (RenderWatchdog): past its deadline (timeout_ms counted from when its frame was read; 0 =
+// frame with the same id, carrying heap_used (the isolate's used heap after the request). The
+// ChannelReader's helper thread watches the channel while a render runs, so that it can be
+// stopped (RenderWatchdog): past its deadline (timeout_ms counted from when its frame was read; 0 =
 // none) it is answered `timeout` "render of C passed its deadline of N ms"; cancelled by a
 // `cancel` frame naming its id, `cancelled` "request ID was cancelled while rendering"; cancel
 // frames themselves get no reply. After a stop the same engine goes on with the next request.
