@@ -52,7 +52,9 @@ struct PoolOptions {
   // blocks while loading) is killed, and counts as a failed start.
   std::uint32_t start_timeout_ms = 60000;
   // Startup snapshots: built once per bundle (at start and at each reload) into this cache
-  // directory by `ssrd-worker --build-snapshot`; workers then start from it. "" = no snapshots.
+  // directory by `ssrd-worker --build-snapshot`; workers then start from it. "" = no snapshots:
+  // each worker then evaluates the bundle, and, unless reuse_context, does so again for every
+  // render (correct, but far slower than a context from a snapshot).
   std::string snapshot_dir;
   // One context for every render instead of a fresh one per render (faster; a render can then
   // see globals an earlier render left behind).

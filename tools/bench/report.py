@@ -402,8 +402,8 @@ class Report:
         self.say("- **In-process limit** (`bench_render`): the bundle's render called in a loop in one V8 "
                  "isolate, no IPC, one thread: renders/s = 1 / mean. With one context for every render, "
                  "it is the floor of the render itself; with a fresh context per render it is what a "
-                 "worker does by default, but without a snapshot (bench_render cannot load one), so the "
-                 "bundle is evaluated for every render.")
+                 "worker does by default: each context made from the bundle's startup snapshot, "
+                 "with the worker's V8 flags.")
         self.say("- **ssrd ÷ it**: ssrd's renders/s (2 workers, the default fresh context) over that row's.")
         self.say()
         busiest = self.busiest()
