@@ -136,6 +136,9 @@ ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* conso
   if (has_snapshot()) {
     // Deserialises the snapshot's default context: runtime and bundle already evaluated.
     context = v8::Context::New(isolate);
+    if (context.IsEmpty()) {
+      return ipc::MakeError(ErrorCode::kInternal, "V8 could not make a context from the snapshot");
+    }
     AttachModuleGraph(isolate, context, &graph_);
   } else {
     state_.console.Begin(console);

@@ -4,6 +4,11 @@
 // {component, props, url}; it returns a string, {html, head?, status?}, or a promise of either.
 // Which files are ES modules and which are classic scripts is decided by module_loader.h.
 //
+// Contexts: by default every Render runs in a context of its own (made from the startup snapshot
+// when EngineOptions::snapshot_blob holds one, else by evaluating the bundle again), so nothing a
+// render leaves in global or module state reaches the next; reuse_context renders all in one.
+// Create() fails with kBundleError "the startup snapshot is corrupt" for a blob V8 would refuse.
+//
 // Failure: Create() returns kBundleError with a one-line message when the bundle cannot be read,
 // does not compile, throws while loading, or provides no render function. Render() returns
 // kJsError (message + JS stack) when render throws or rejects, kNotFound when the thrown value has
