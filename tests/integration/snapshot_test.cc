@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clients/cpp/client.h"
+#include "snapshots/snapshot_file.h"
 #include "tests/integration/daemon_process.h"
 
 namespace ssrd::testing {
@@ -89,6 +90,26 @@ TEST(SnapshotTest, ABundleV8CannotSnapshotIsServedWithoutOne) {
   ASSERT_NE(client, nullptr);
   EXPECT_EQ(Html(*client, "Any", R"({"name":"Ada"})"), "<p>hello, Ada</p>");
   EXPECT_EQ(Html(*client, "Any", R"({"name":"Bob"})"), "<p>hello, Bob</p>");
+}
+
+// A cached file with a good header and checksum but a blob V8 would refuse: the workers say so and
+// load the bundle instead of failing to start.
+TEST(SnapshotTest, ASnapshotTheEngineRefusesFallsBackToLoadingTheBundle) {
+  TempDir cache;
+  const std::string bundle = SnapshotBundle("leaky.mjs");
+  const std::string path = snapshots::SnapshotPath(cache.path(), ReadFileOrEmpty(bundle),
+                                                   "production", snapshots::kBuildV8Version);
+  ASSERT_TRUE(snapshots::WriteSnapshotFile(path, std::string(4096, 'x')).ok());
+  DaemonProcess daemon(DaemonConfig{bundle, 1, {"--snapshot-dir", cache.path()}});
+  ASSERT_TRUE(daemon.Start());
+  EXPECT_NE(daemon.Stderr().find("cannot start from the snapshot (bundle_error: the startup "
+                                 "snapshot is corrupt); loading the bundle instead"),
+            std::string::npos)
+      << daemon.Stderr();
+  auto client = MustConnect(daemon);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(Html(*client, "Set", R"({"value":"v"})"), "set v");
+  EXPECT_EQ(Html(*client, "Get", "{}"), "global=undefined cache=");
 }
 
 TEST(SnapshotTest, SsrdSnapshotBuildsAheadOfTimeAndThenFindsItCached) {
