@@ -32,15 +32,16 @@ ChannelReader::ChannelReader(int fd, RenderWatchdog* watchdog)
   epoll_event channel{};
   channel.events = EPOLLONESHOT;  // registered disarmed: BeginRender() arms it
   channel.data.fd = fd_;
+  std::string setup_error;
   if (epoll_fd_ < 0 || stop_fd_ < 0) {
-    setup_error_ = Errno("cannot create the channel watch");
+    setup_error = Errno("cannot create the channel watch");
   } else if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &stop) != 0 ||
              epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd_, &channel) != 0) {
-    setup_error_ = Errno("cannot watch the channel");
+    setup_error = Errno("cannot watch the channel");
   }
-  if (!setup_error_.empty()) {
+  if (!setup_error.empty()) {
     std::lock_guard<std::mutex> lock(mutex_);
-    CloseLocked(setup_error_);
+    CloseLocked(std::move(setup_error));
     return;  // no helper: Next() reports the error
   }
   helper_ = std::thread([this] { RunHelper(); });
@@ -99,7 +100,7 @@ void ChannelReader::BeginRender() {
 void ChannelReader::EndRender() {
   std::lock_guard<std::mutex> lock(mutex_);
   rendering_ = false;
-  if (!setup_error_.empty()) return;
+  if (!helper_.joinable()) return;  // the watch could not be set up
   ArmHelper(false);
 }
 

@@ -73,7 +73,6 @@ class ChannelReader {
   RenderWatchdog* watchdog_;
   int epoll_fd_ = -1;  // the helper's: the channel (one-shot) and stop_fd_
   int stop_fd_ = -1;   // eventfd; readable = the destructor wants the helper to return
-  std::string setup_error_;
 
   std::mutex mutex_;  // everything below: both threads read the channel, one at a time
   bool rendering_ = false;

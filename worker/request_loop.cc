@@ -87,15 +87,13 @@ ipc::Reply Answer(const ipc::Request& request) {
   return reply;
 }
 
-bool Write(int fd, const ipc::Reply& reply) {
+}  // namespace
+
+ipc::Result<void> WriteReply(int fd, const ipc::Reply& reply) {
   std::string out;
   ipc::EncodeReply(reply, &out);
-  ipc::Result<void> written = ipc::WriteAll(fd, out);
-  if (!written.ok()) spdlog::info("channel: {}", written.error().message);
-  return written.ok();
+  return ipc::WriteAll(fd, out);
 }
-
-}  // namespace
 
 int ExitCode(LoopEnd end) {
   switch (end) {
@@ -147,7 +145,10 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
         break;
     }
     reply.heap_used = engine->heap_used();
-    if (!Write(channel_fd, reply)) return LoopEnd::kChannelClosed;
+    if (ipc::Result<void> written = WriteReply(channel_fd, reply); !written.ok()) {
+      spdlog::info("channel: {}", written.error().message);
+      return LoopEnd::kChannelClosed;
+    }
     // The next render's fresh context is made now, after the reply and before the next frame is
     // taken, so that an idle worker pays for it off the clock. A failure poisons the engine.
     if (ipc::Result<void> prepared = engine->PrepareNextRender(); !prepared.ok()) {

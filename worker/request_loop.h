@@ -20,6 +20,9 @@ enum class LoopEnd {
   kProtocolError,  // the channel carried a frame over the size limit: cannot resync
 };
 
+// Encodes `reply` as one frame and writes it whole. Fails only when the supervisor is gone.
+ipc::Result<void> WriteReply(int fd, const ipc::Reply& reply);
+
 // Exit status for each end: 0, 3 and 1 (docs/architecture.md, worker exit codes).
 int ExitCode(LoopEnd end);
 

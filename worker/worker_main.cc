@@ -11,7 +11,6 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "ipc/fd_io.h"
 #include "ipc/message.h"
 #include "isolates/engine.h"
 #include "isolates/v8_process.h"
@@ -32,9 +31,7 @@ void SetUpLogging() {
 }
 
 bool WriteHello(int fd, const ipc::Reply& hello) {
-  std::string frame;
-  ipc::EncodeReply(hello, &frame);
-  ipc::Result<void> written = ipc::WriteAll(fd, frame);
+  ipc::Result<void> written = WriteReply(fd, hello);
   // Only fails when the supervisor is already gone: nobody is left to tell, so keep stderr quiet.
   if (!written.ok()) spdlog::debug("cannot write hello: {}", written.error().message);
   return written.ok();

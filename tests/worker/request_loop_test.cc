@@ -15,9 +15,11 @@
 namespace ssrd::worker {
 namespace {
 
-std::unique_ptr<isolates::Engine> NewEngine() {
+std::unique_ptr<isolates::Engine> NewEngine(const std::string& bundle = "app.mjs",
+                                            std::size_t heap_limit_mb = 512) {
   isolates::EngineOptions options;
-  options.bundle_path = std::string(SSRD_TEST_BUNDLES) + "/app.mjs";
+  options.bundle_path = std::string(SSRD_TEST_BUNDLES) + "/" + bundle;
+  options.heap_limit_mb = heap_limit_mb;
   auto engine = isolates::Engine::Create(options);
   EXPECT_TRUE(engine.ok());
   return engine.ok() ? std::move(engine.value()) : nullptr;
@@ -113,10 +115,8 @@ TEST(RunRequestLoopTest, AnswersInOrderAndEndsAtEof) {
 }
 
 TEST(RunRequestLoopTest, EndOfFileStopsTheRenderInFlightWithoutAReply) {
-  isolates::EngineOptions options;
-  options.bundle_path = std::string(SSRD_TEST_BUNDLES) + "/stoppable.mjs";
-  auto engine = isolates::Engine::Create(options);
-  ASSERT_TRUE(engine.ok());
+  auto engine = NewEngine("stoppable.mjs");
+  ASSERT_NE(engine, nullptr);
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   std::string frames;
@@ -126,7 +126,7 @@ TEST(RunRequestLoopTest, EndOfFileStopsTheRenderInFlightWithoutAReply) {
   ASSERT_TRUE(ipc::WriteAll(sv[0], frames).ok());
   shutdown(sv[0], SHUT_WR);
 
-  EXPECT_EQ(RunRequestLoop(sv[1], engine.value().get()), LoopEnd::kChannelClosed);
+  EXPECT_EQ(RunRequestLoop(sv[1], engine.get()), LoopEnd::kChannelClosed);
   // With the worker's end closed, a read sees end of file at once unless a reply was written.
   close(sv[1]);
   ipc::FrameDecoder decoder;
@@ -134,17 +134,14 @@ TEST(RunRequestLoopTest, EndOfFileStopsTheRenderInFlightWithoutAReply) {
   ipc::Result<void> read = ipc::ReadFrame(sv[0], &decoder, &payload);
   ASSERT_FALSE(read.ok()) << "a reply was written";
   // The engine is left usable (the loop cleared the interrupt).
-  auto again = engine.value()->Render({"Fast", "\x80", "/"}, nullptr);
+  auto again = engine->Render({"Fast", "\x80", "/"}, nullptr);
   ASSERT_TRUE(again.ok()) << again.error().ToString();
   close(sv[0]);
 }
 
 TEST(RunRequestLoopTest, PoisonedEngineEndsTheLoopAfterReplying) {
-  isolates::EngineOptions options;
-  options.bundle_path = std::string(SSRD_TEST_BUNDLES) + "/app.mjs";
-  options.heap_limit_mb = 24;
-  auto engine = isolates::Engine::Create(options);
-  ASSERT_TRUE(engine.ok());
+  auto engine = NewEngine("app.mjs", 24);
+  ASSERT_NE(engine, nullptr);
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
   std::string frames;
@@ -152,7 +149,7 @@ TEST(RunRequestLoopTest, PoisonedEngineEndsTheLoopAfterReplying) {
   ipc::EncodeRequest(RenderRequest(12, "Hello", R"({"name":"never"})"), &frames);
   ASSERT_TRUE(ipc::WriteAll(sv[0], frames).ok());
 
-  LoopEnd end = RunRequestLoop(sv[1], engine.value().get());
+  LoopEnd end = RunRequestLoop(sv[1], engine.get());
   EXPECT_EQ(end, LoopEnd::kPoisoned);
   EXPECT_EQ(ExitCode(end), 3);
   ipc::FrameDecoder decoder;
