@@ -504,6 +504,9 @@ std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Re
   } else if (name == "heap_used") {
     if (!IsUint(val)) return ReplyMustBe("heap_used", "a non-negative integer");
     reply->heap_used = val.via.u64;
+  } else if (name == "context_resets") {
+    if (!IsUint(val)) return ReplyMustBe("context_resets", "a non-negative integer");
+    reply->context_resets = val.via.u64;
   }
   // Anything else ("protocol", keys of later versions) is ignored.
   return {};
@@ -633,7 +636,8 @@ void EncodeReply(const Reply& reply, std::string* out) {
   const bool stats = !reply.stats.empty();
   const bool pid = reply.worker_pid != 0;
   const bool heap = reply.heap_used != 0;
-  std::uint32_t entries = 2 + (heap ? 1 : 0);  // id, ok, heap_used
+  const bool resets = reply.context_resets != 0;
+  std::uint32_t entries = 2 + (heap ? 1 : 0) + (resets ? 1 : 0);  // id, ok, heap_used, resets
   if (reply.error) {
     entries += 1 + (reply.console.empty() ? 0 : 1);
   } else {
@@ -699,6 +703,10 @@ void EncodeReply(const Reply& reply, std::string* out) {
       PackStr(pk, line.text);
     }
   }
+  if (resets) {  // in fixed form, before heap_used: see PeekReplyContextResets
+    PackStr(pk, "context_resets");
+    pk.pack_fix_uint64(reply.context_resets);
+  }
   if (heap) {  // last, in fixed form: see PeekReplyHeapUsed
     PackStr(pk, "heap_used");
     pk.pack_fix_uint64(reply.heap_used);
@@ -743,19 +751,38 @@ bool PatchReplyId(std::string* payload, std::uint64_t id) {
   return true;
 }
 
-std::optional<std::uint64_t> PeekReplyHeapUsed(std::string_view payload) {
-  constexpr std::string_view kTail = "\xa9heap_used\xcf";
-  constexpr std::size_t kTailBytes = kTail.size() + 8;
-  if (!HasReplyPrefix(payload) || payload.size() < kReplyPrefixBytes + kTailBytes) {
+namespace {
+
+constexpr std::string_view kHeapUsedKey = "\xa9heap_used\xcf";
+constexpr std::string_view kContextResetsKey = "\xae" "context_resets\xcf";
+
+// The fixed-form uint64 under `key` that ends `payload` `from_end` bytes before its end.
+std::optional<std::uint64_t> PeekFixedField(std::string_view payload, std::string_view key,
+                                            std::size_t from_end) {
+  const std::size_t field_bytes = key.size() + 8;
+  if (!HasReplyPrefix(payload) || payload.size() < kReplyPrefixBytes + field_bytes + from_end) {
     return std::nullopt;
   }
-  std::string_view tail = payload.substr(payload.size() - kTailBytes);
-  if (tail.substr(0, kTail.size()) != kTail) return std::nullopt;
+  std::string_view field = payload.substr(payload.size() - from_end - field_bytes, field_bytes);
+  if (field.substr(0, key.size()) != key) return std::nullopt;
   std::uint64_t value = 0;
-  for (std::size_t i = kTail.size(); i < kTailBytes; ++i) {
-    value = (value << 8) | static_cast<unsigned char>(tail[i]);
+  for (std::size_t i = key.size(); i < field_bytes; ++i) {
+    value = (value << 8) | static_cast<unsigned char>(field[i]);
   }
   return value;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> PeekReplyHeapUsed(std::string_view payload) {
+  return PeekFixedField(payload, kHeapUsedKey, 0);
+}
+
+std::optional<std::uint64_t> PeekReplyContextResets(std::string_view payload) {
+  if (auto resets = PeekFixedField(payload, kContextResetsKey, kHeapUsedKey.size() + 8)) {
+    return resets;
+  }
+  return PeekFixedField(payload, kContextResetsKey, 0);
 }
 
 std::optional<std::uint64_t> PeekReplyId(std::string_view payload) {

@@ -77,6 +77,10 @@ struct Reply {
   // Worker -> supervisor: the isolate's used heap in bytes after this request (0 = not told).
   // Relayed to clients as "heap_used", who may ignore it.
   std::uint64_t heap_used = 0;
+  // Worker -> supervisor: contexts the worker's guard replaced since it started (0 = none; the
+  // check runs after a reply is written, so a reset shows in the next reply). Relayed to clients,
+  // who may ignore it.
+  std::uint64_t context_resets = 0;
   // worker hello (id 0, first frame a worker sends): its pid
   std::uint32_t worker_pid = 0;
 
@@ -110,6 +114,9 @@ std::optional<std::uint64_t> PeekReplyId(std::string_view payload);
 // Reads heap_used without decoding the reply: EncodeReply writes it last, in fixed 9-byte form,
 // so it is the payload's last 19 bytes. nullopt when the reply does not end with it.
 std::optional<std::uint64_t> PeekReplyHeapUsed(std::string_view payload);
+// Reads context_resets the same way: written in fixed form right before heap_used (or last, when
+// there is no heap_used). nullopt when the reply does not carry it.
+std::optional<std::uint64_t> PeekReplyContextResets(std::string_view payload);
 
 // Converts JSON text to the MessagePack bytes of the same value (for ssrctl --props and tests).
 Result<std::string> JsonToMsgpack(std::string_view json);

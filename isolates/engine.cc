@@ -8,6 +8,7 @@
 #include <v8.h>
 
 #include "isolates/bundle_context.h"
+#include "isolates/context_guard.h"
 #include "isolates/event_loop.h"
 #include "isolates/module_loader.h"
 #include "isolates/render_call.h"
@@ -42,6 +43,8 @@ class Engine::Impl {
   ipc::Result<RenderOutput> Render(const RenderInput& input, std::vector<ipc::ConsoleLine>* console);
 
   bool poisoned() const { return poisoned_; }
+  std::uint64_t context_resets() const { return context_resets_; }
+  std::vector<std::string> TakeLeftBehind() { return std::move(left_behind_); }
   void Interrupt();
   void ClearInterrupt();
   std::size_t heap_used() const;
@@ -68,6 +71,9 @@ class Engine::Impl {
   // The bundle's top-level console output goes to *console.
   ipc::Result<void> MakeContext(std::vector<ipc::ConsoleLine>* console);
   bool has_snapshot() const { return !options_.snapshot_blob.empty(); }
+  // kGuarded, after a render: true when the context must be replaced (what was found is appended
+  // to left_behind_).
+  bool GuardFoundLeftovers();
   // V8 takes the stack limit from the thread that created the isolate and keeps it when another
   // thread enters (only a v8::Locker would move it). Without this, the first call on any other
   // thread would see its own stack as overflowed. The calling thread needs more stack than
@@ -88,7 +94,11 @@ class Engine::Impl {
   ModuleGraph graph_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Function> render_;
-  bool context_used_ = false;  // a render ran in context_: with a context per render, replace it
+  bool context_used_ = false;  // a render ran in context_ since it was made or last checked
+  ContextGuard guard_;          // kGuarded only
+  std::uint64_t guarded_renders_ = 0;
+  std::uint64_t context_resets_ = 0;
+  std::vector<std::string> left_behind_;
   std::thread::id stack_thread_;  // the thread whose stack V8's limit is set for
   std::vector<ipc::ConsoleLine> startup_console_;
   bool heap_limit_hit_ = false;
@@ -129,6 +139,7 @@ ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* conso
   v8::Isolate::Scope isolate_scope(isolate);
   v8::HandleScope handle_scope(isolate);
   // The previous context's modules go with it; a fresh graph keeps nothing of them alive.
+  guard_.Reset();
   context_.Reset();
   render_.Reset();
   graph_ = ModuleGraph();
@@ -156,14 +167,43 @@ ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* conso
   }
   ipc::Result<v8::Local<v8::Function>> render = BindBundleContext(isolate, context, &state_);
   if (!render.ok()) return render.error();
+  if (options_.isolation == Isolation::kGuarded) {
+    v8::Context::Scope context_scope(context);
+    if (ipc::Result<void> guarded = guard_.Install(isolate, context); !guarded.ok()) {
+      return guarded.error();
+    }
+  }
   context_.Reset(isolate, context);
   render_.Reset(isolate, render.value());
   context_used_ = false;
   return {};
 }
 
+bool Engine::Impl::GuardFoundLeftovers() {
+  UseStackOfThisThread();
+  v8::Isolate* isolate = isolate_.get();
+  v8::Isolate::Scope isolate_scope(isolate);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Context> context = context_.Get(isolate);
+  v8::Context::Scope context_scope(context);
+  ++guarded_renders_;
+  bool scan = guarded_renders_ % ContextGuard::kFullScanEvery == 0;
+  if (guard_.QuickCheck(isolate, context) && !scan) return false;
+  std::vector<std::string> found = guard_.FullScan(isolate, context);
+  if (found.empty() && scan && guard_.QuickCheck(isolate, context)) return false;
+  // The quick check saw a change that the scan cannot name (it compares the same state).
+  if (found.empty()) found.push_back("a builtin or global (changed, then the scan saw none)");
+  for (std::string& name : found) left_behind_.push_back(std::move(name));
+  return true;
+}
+
 ipc::Result<void> Engine::Impl::PrepareNextRender() {
-  if (options_.reuse_context || !context_used_ || poisoned_) return {};
+  if (options_.isolation == Isolation::kShared || !context_used_ || poisoned_) return {};
+  if (options_.isolation == Isolation::kGuarded) {
+    context_used_ = false;
+    if (!GuardFoundLeftovers()) return {};
+    ++context_resets_;
+  }
   std::vector<ipc::ConsoleLine> ignored;  // the bundle's load-time output was kept the first time
   ipc::Result<void> made = MakeContext(&ignored);
   // A bundle that loaded once but not now (its load-time code is not deterministic, or the heap is
@@ -232,6 +272,24 @@ std::size_t Engine::Impl::heap_used() const {
   return stats.used_heap_size();
 }
 
+std::optional<Isolation> ParseIsolation(std::string_view name) {
+  if (name == "guarded") return Isolation::kGuarded;
+  if (name == "fresh") return Isolation::kFresh;
+  if (name == "shared") return Isolation::kShared;
+  return std::nullopt;
+}
+
+std::string_view IsolationName(Isolation isolation) {
+  switch (isolation) {
+    case Isolation::kGuarded: return "guarded";
+    case Isolation::kFresh: return "fresh";
+    case Isolation::kShared: return "shared";
+  }
+  return "guarded";
+}
+
+std::uint64_t ContextGuardFullScanEvery() { return ContextGuard::kFullScanEvery; }
+
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
@@ -249,6 +307,8 @@ ipc::Result<RenderOutput> Engine::Render(const RenderInput& input,
 
 ipc::Result<void> Engine::PrepareNextRender() { return impl_->PrepareNextRender(); }
 bool Engine::poisoned() const { return impl_->poisoned(); }
+std::uint64_t Engine::context_resets() const { return impl_->context_resets(); }
+std::vector<std::string> Engine::TakeLeftBehind() { return impl_->TakeLeftBehind(); }
 void Engine::Interrupt() { impl_->Interrupt(); }
 void Engine::ClearInterrupt() { impl_->ClearInterrupt(); }
 std::size_t Engine::heap_used() const { return impl_->heap_used(); }

@@ -4,9 +4,13 @@
 // {component, props, url}; it returns a string, {html, head?, status?}, or a promise of either.
 // Which files are ES modules and which are classic scripts is decided by module_loader.h.
 //
-// Contexts: by default every Render runs in a context of its own (made from the startup snapshot
-// when EngineOptions::snapshot_blob holds one, else by evaluating the bundle again), so nothing a
-// render leaves in global or module state reaches the next; reuse_context renders all in one.
+// Contexts (EngineOptions::isolation): kGuarded (the default) renders in one warm context and,
+// after each render, checks with a ContextGuard (context_guard.h) that the render left nothing on
+// the global object or the builtins; if it did, the context is replaced before the next render
+// (context_resets() counts it, TakeLeftBehind() names what was found). kFresh makes a context per
+// render, so nothing a render leaves in global or module state reaches the next. kShared renders
+// all in one context with no check. A context is made from the startup snapshot when
+// EngineOptions::snapshot_blob holds one, else by evaluating the bundle again.
 // Create() fails with kBundleError "the startup snapshot is corrupt" for a blob V8 would refuse.
 //
 // Failure: Create() returns kBundleError with a one-line message when the bundle cannot be read,
@@ -29,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +43,14 @@
 
 namespace ssrd::isolates {
 
+// What a render may leave behind for the next one (docs/operations.md, "Isolation").
+enum class Isolation { kGuarded, kFresh, kShared };
+// "guarded", "fresh", "shared"; nullopt for anything else.
+std::optional<Isolation> ParseIsolation(std::string_view name);
+std::string_view IsolationName(Isolation isolation);
+// kGuarded: every this many renders the guard also runs its full scan (context_guard.h).
+std::uint64_t ContextGuardFullScanEvery();
+
 struct EngineOptions {
   std::string bundle_path;
   std::size_t heap_limit_mb = 512;  // V8 old+young generation limit of this isolate
@@ -45,10 +58,7 @@ struct EngineOptions {
   // A startup snapshot of this bundle (snapshots/snapshot_builder.h), or "" to evaluate the bundle
   // instead. With one, a context costs a deserialisation, not a bundle evaluation.
   std::string snapshot_blob;
-  // false (the default): every render runs in a context of its own, so nothing a render leaves in
-  // global or module state reaches the next. true: all renders share one context (faster, no
-  // isolation between requests).
-  bool reuse_context = false;
+  Isolation isolation = Isolation::kGuarded;
 };
 
 struct RenderInput {
@@ -82,10 +92,18 @@ class Engine {
   ipc::Result<RenderOutput> Render(const RenderInput& input,
                                    std::vector<ipc::ConsoleLine>* console);
 
-  // Owner thread: with a context per render, makes the next render's context now if the last
-  // render used the current one, so that a caller can take that cost while idle (Render does it
-  // otherwise). A failure poisons the engine (the bundle no longer loads, or the heap is full).
+  // Owner thread: readies the context for the next render if the last render used it, so that a
+  // caller can take that cost after its reply is written (Render does it otherwise): kFresh makes
+  // a new context; kGuarded runs the guard's check and replaces the context when a render left
+  // something behind. A failure poisons the engine (the bundle no longer loads, or the heap is
+  // full).
   ipc::Result<void> PrepareNextRender();
+
+  // kGuarded: contexts replaced because a render left something behind, since Create().
+  std::uint64_t context_resets() const;
+  // kGuarded: what the guard found at the resets since the last call, one entry per property
+  // (e.g. "globalThis.leak (added)"); the caller logs it.
+  std::vector<std::string> TakeLeftBehind();
 
   // True once a render hit the heap limit: the isolate may be in a bad state; replace the engine.
   bool poisoned() const;

@@ -1,5 +1,8 @@
 #include "isolates/v8_process.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #include <string>
 #include <memory>
 #include <mutex>
@@ -20,6 +23,10 @@ void InitializeOnce() {
   // so this finds no data file to load and Intl works with every locale.
   v8::V8::InitializeICUDefaultLocation("");
   if (!g_flags.empty()) v8::V8::SetFlagsFromString(g_flags.c_str(), g_flags.size());
+  // A diagnostic door (docs/operations.md): e.g. SSRD_V8_FLAGS=--trace-deopt, after ssrd's own.
+  if (const char* extra = std::getenv("SSRD_V8_FLAGS"); extra != nullptr && *extra != '\0') {
+    v8::V8::SetFlagsFromString(extra, std::strlen(extra));
+  }
   // Two worker threads: each worker process holds one isolate, and the machines run several
   // workers; V8 uses them for concurrent GC and compilation only.
   g_platform = v8::platform::NewDefaultPlatform(2);

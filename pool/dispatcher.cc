@@ -18,6 +18,10 @@ namespace {
 // code, or a termination V8 did not act on): it is killed.
 constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
 constexpr unsigned kMaxAttempts = 2;  // a render runs at most twice (one retry after a crash)
+// A job waiting at a worker behind a render that has run this long is taken back for a worker
+// that has gone idle. Short enough that a request never waits long behind a slow render; long
+// enough that small renders (tens of µs) never cause a steal and the cancel it costs.
+constexpr auto kStealAfter = std::chrono::milliseconds(2);
 
 double MillisSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -76,6 +80,7 @@ Dispatcher::Dispatcher(uv_loop_t* loop, const PoolOptions& options,
       snapshot_timer_(loop),
       drain_timer_(loop),
       deadline_timer_(loop),
+      steal_timer_(loop),
       post_timer_(loop) {
   for (unsigned i = 0; i < options_.workers; ++i) {
     slots_.push_back(std::make_unique<Slot>(loop, i));
@@ -101,9 +106,18 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
     PostError(std::move(job), ipc::ErrorCode::kUnavailable,
               "no worker is available: every worker slot failed fatally");
   } else if (queue_.size() >= options_.max_queue) {
+    // Overload must stay cheap, or refusing requests takes the CPU the accepted ones need: one
+    // log line per second at most (a synchronous write per refusal cut good replies tenfold).
     ++counters_.overloads;
-    spdlog::warn("{} overloaded: {} requests are already waiting", TagOf(job.log_tag, job.request.id),
-                 queue_.size());
+    ++overloads_unlogged_;
+    Clock::time_point now = Clock::now();
+    if (now - overload_logged_at_ >= std::chrono::seconds(1)) {
+      spdlog::warn("overloaded: {} requests refused in the last {:.1f} s ({} waiting; --max-queue)",
+                   overloads_unlogged_,
+                   std::chrono::duration<double>(now - overload_logged_at_).count(), queue_.size());
+      overload_logged_at_ = now;
+      overloads_unlogged_ = 0;
+    }
     PostError(std::move(job), ipc::ErrorCode::kOverloaded,
               "the queue is full (" + std::to_string(queue_.size()) +
                   " requests waiting); try again later");
@@ -116,19 +130,28 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
   return id;
 }
 
-Dispatcher::Worker* Dispatcher::IdleWorker() const {
+Dispatcher::Worker* Dispatcher::WorkerWithRoom() const {
+  Worker* best = nullptr;
   for (auto& slot : slots_) {
     Worker* w = slot->active.get();
-    if (w && w->process && w->process->state() == WorkerProcess::State::kReady && !w->job) {
-      return w;
+    if (!w || !w->process) continue;
+    WorkerProcess::State state = w->process->state();
+    if (state != WorkerProcess::State::kReady && state != WorkerProcess::State::kBusy) continue;
+    if (w->jobs.size() >= std::max(1u, options_.pipeline_depth)) continue;
+    // Fewest jobs first; between two busy ones, the one whose render started last, which is the
+    // less likely to be a long one.
+    if (!best || w->jobs.size() < best->jobs.size() ||
+        (w->jobs.size() == best->jobs.size() && !w->jobs.empty() &&
+         w->jobs.front().render_started_at > best->jobs.front().render_started_at)) {
+      best = w;
     }
   }
-  return nullptr;
+  return best;
 }
 
 void Dispatcher::Dispatch() noexcept {
   while (!queue_.empty()) {
-    Worker* idle = IdleWorker();
+    Worker* idle = WorkerWithRoom();
     if (idle == nullptr) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
@@ -152,32 +175,99 @@ void Dispatcher::Dispatch() noexcept {
     job.request.id = client_id;
     job.request.timeout_ms = client_timeout;
     job.started_at = now;
+    job.render_started_at = now;  // from the front of the worker's jobs: see OnWorkerReply
     ++job.attempts;
     spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
                   ipc::OpName(job.request.op), job.request.component, idle->process->pid(), job.id,
                   MillisSince(job.queued_at));
-    Clock::time_point backstop = job.deadline + kDeadlineBackstop;
-    idle->job = std::move(job);
+    // Behind another job, its deadline may pass while it waits: the sweep answers it then.
+    Clock::time_point due = idle->jobs.empty() ? job.deadline + kDeadlineBackstop : job.deadline;
+    idle->jobs.push_back(std::move(job));
     idle->process->SendFramed(std::move(framed));
-    ArmDeadlineTimer(backstop);
+    ArmDeadlineTimer(due);
+  }
+}
+
+void Dispatcher::StealFor(Worker& idle) noexcept {
+  Clock::time_point now = Clock::now();
+  std::optional<Clock::time_point> retry_at;
+  for (auto& slot : slots_) {
+    Worker* w = slot->active.get();
+    if (w == nullptr || w == &idle || w->jobs.size() < 2 || !w->process) continue;
+    if (now - w->jobs.front().render_started_at < kStealAfter) {
+      Clock::time_point at = w->jobs.front().render_started_at + kStealAfter;
+      if (!retry_at || at < *retry_at) retry_at = at;
+      continue;
+    }
+    // The newest job still waiting: the one that would wait longest.
+    for (auto it = w->jobs.rbegin(); it + 1 != w->jobs.rend(); ++it) {
+      if (it->stolen) continue;
+      Job copy;
+      copy.id = it->id;
+      copy.request = it->request;
+      copy.on_reply = std::move(it->on_reply);
+      copy.log_tag = it->log_tag;
+      copy.queued_at = it->queued_at;
+      copy.deadline = it->deadline;
+      copy.attempts = it->attempts - 1;  // it never started at the worker it leaves
+      it->stolen = true;
+      it->on_reply = nullptr;
+      ++counters_.steals;
+      spdlog::debug("{} taken from worker {} (rendering for {:.1f} ms) for idle worker {}",
+                    TagOf(copy.log_tag, copy.request.id), w->process->pid(),
+                    MillisSince(w->jobs.front().render_started_at), idle.process->pid());
+      SendCancel(*w, copy.id);
+      queue_.push_front(std::move(copy));
+      Dispatch();
+      return;
+    }
+  }
+  // Nothing old enough yet: look again when it will be, if a worker is still idle then.
+  if (retry_at && !steal_timer_.pending()) {
+    auto delay = std::chrono::ceil<std::chrono::milliseconds>(*retry_at - now).count();
+    steal_timer_.Start(static_cast<std::uint64_t>(std::max<std::int64_t>(delay, 1)), [this] {
+      if (stopping_ || !queue_.empty()) return;
+      for (auto& slot : slots_) {
+        Worker* w = slot->active.get();
+        if (w && w->process && w->process->state() == WorkerProcess::State::kReady &&
+            w->jobs.empty()) {
+          StealFor(*w);
+          return;
+        }
+      }
+    });
   }
 }
 
 void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   WorkerProcess& process = *worker.process;
-  if (!worker.job) return;  // WorkerProcess only delivers replies to a request in flight
+  if (worker.jobs.empty()) return;  // WorkerProcess only delivers replies to requests in flight
+  Job& front = worker.jobs.front();
   auto reply_id = ipc::PeekReplyId(payload);
-  if (!reply_id || *reply_id != worker.job->id) {
+  if (!reply_id || *reply_id != front.id) {
     spdlog::warn("{} worker {} replied with id {} instead of {}; killing it",
-                 TagOf(worker.job->log_tag, worker.job->request.id), process.pid(),
-                 reply_id ? std::to_string(*reply_id) : "?", worker.job->id);
-    process.Kill(SIGKILL);  // its exit answers the job with worker_crashed
+                 TagOf(front.log_tag, front.request.id), process.pid(),
+                 reply_id ? std::to_string(*reply_id) : "?", front.id);
+    process.Kill(SIGKILL);  // its exit answers the jobs with worker_crashed or a retry
     return;
   }
-  Job job = std::move(*worker.job);
-  worker.job.reset();
-  ipc::PatchReplyId(&payload, job.request.id);
+  Job job = std::move(front);
+  worker.jobs.pop_front();
+  Clock::time_point now = Clock::now();
+  if (!worker.jobs.empty()) worker.jobs.front().render_started_at = now;
   if (auto heap = ipc::PeekReplyHeapUsed(payload)) worker.heap_used = static_cast<std::int64_t>(*heap);
+  if (auto resets = ipc::PeekReplyContextResets(payload); resets && *resets > worker.context_resets) {
+    counters_.context_resets += static_cast<std::int64_t>(*resets - worker.context_resets);
+    worker.context_resets = *resets;
+  }
+  if (job.stolen) {
+    // Its copy went to another worker; this reply (cancelled, or a render that won the race
+    // with the cancel) answers nobody.
+    AfterWorkerReply(worker);
+    CheckDrained();
+    return;
+  }
+  ipc::PatchReplyId(&payload, job.request.id);
   bool ok = ReplyIsOk(payload);
   ++counters_.served;
   ++worker.served;
@@ -197,20 +287,47 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
                  decoded.ok() && decoded->error ? decoded->error->ToString() : "error reply",
                  MillisSince(job.started_at));
   }
-  if (worker.role == Role::kRetired) {
-    AskToExit(worker);  // it finished its last job
-  } else {
-    MaybeRecycle(worker);
-  }
-  if (!stopping_) Dispatch();
+  AfterWorkerReply(worker);
   if (job.on_reply) job.on_reply(std::move(payload));
   CheckDrained();
 }
 
-// A worker exited with a job in flight: retry it once elsewhere, or answer why it failed.
-void Dispatcher::HandleJobOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept {
-  Job job = std::move(*worker.job);
-  worker.job.reset();
+void Dispatcher::AfterWorkerReply(Worker& worker) noexcept {
+  if (worker.role == Role::kRetired) {
+    if (worker.jobs.empty()) AskToExit(worker);  // it finished its last job
+  } else {
+    MaybeRecycle(worker);
+  }
+  if (stopping_) return;
+  Dispatch();
+  if (worker.role == Role::kActive && worker.jobs.empty() && queue_.empty()) StealFor(worker);
+}
+
+// A worker exited with jobs in flight. The front one may have been rendering: it is retried once
+// elsewhere, or answered with why it failed. The ones behind it never started (every reply the
+// worker wrote was read before its exit is handled): they go back to the front of the queue, in
+// order, whatever their retry setting.
+void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept {
+  std::deque<Job> jobs = std::move(worker.jobs);
+  worker.jobs.clear();
+  Job job = std::move(jobs.front());
+  jobs.pop_front();
+  bool requeued = false;
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+    if (it->stolen) continue;
+    if (stopping_) {
+      PostError(std::move(*it), ipc::ErrorCode::kShuttingDown,
+                "the daemon stopped before this request was rendered");
+      continue;
+    }
+    --it->attempts;  // it was sent, never rendered
+    queue_.push_front(std::move(*it));
+    requeued = true;
+  }
+  if (requeued) Post([this] {
+    if (!stopping_) Dispatch();
+  });
+  if (job.stolen) return;
   pid_t pid = worker.process->pid();
   if (stopping_) {
     PostError(std::move(job), ipc::ErrorCode::kShuttingDown,
@@ -269,20 +386,33 @@ bool Dispatcher::CancelQueued(Pool::JobId id) {
 bool Dispatcher::Cancel(Pool::JobId id) {
   if (CancelQueued(id)) return true;
   Worker* running = nullptr;
+  const Job* target = nullptr;
   ForEachWorker([&](Worker& w) {
-    if (w.job && w.job->id == id && w.process) running = &w;
+    if (!w.process) return;
+    for (const Job& j : w.jobs) {
+      if (j.id == id && !j.stolen) {
+        running = &w;
+        target = &j;
+      }
+    }
   });
   if (running == nullptr) return false;
+  ++counters_.cancels;
+  spdlog::debug("{} cancel sent to worker {}", TagOf(target->log_tag, target->request.id),
+                running->process->pid());
+  SendCancel(*running, id);
+  return true;
+}
+
+// The worker stops the render if it runs, or answers `cancelled` without rendering when it gets
+// to the job; it never replies to the cancel itself.
+void Dispatcher::SendCancel(Worker& worker, Pool::JobId job) noexcept {
   ipc::Request cancel;
   cancel.op = ipc::Op::kCancel;
-  cancel.target_id = id;
+  cancel.target_id = job;
   std::string framed;
   ipc::EncodeRequest(cancel, &framed);
-  running->process->SendControl(std::move(framed));
-  ++counters_.cancels;
-  spdlog::debug("{} cancel sent to worker {}",
-                TagOf(running->job->log_tag, running->job->request.id), running->process->pid());
-  return true;
+  worker.process->SendControl(std::move(framed));
 }
 
 void Dispatcher::FailQueued(ipc::ErrorCode code, const std::string& message) noexcept {
@@ -327,17 +457,40 @@ void Dispatcher::SweepDeadlines() noexcept {
       ++it;
     }
   }
+  // A job waiting at a worker behind another is answered at its deadline, as in the queue; the
+  // worker is told to skip it and its late reply is dropped. Only the front job can be rendering.
   ForEachWorker([&](Worker& w) {
-    if (!w.job || !w.process || w.job->killed_at_deadline) return;
-    Clock::time_point backstop = w.job->deadline + kDeadlineBackstop;
+    if (w.jobs.empty() || !w.process) return;
+    for (auto it = w.jobs.begin() + 1; it != w.jobs.end(); ++it) {
+      if (it->stolen) continue;
+      if (it->deadline > now) {
+        consider(it->deadline);
+        continue;
+      }
+      ++counters_.timeouts;
+      std::int64_t waited = MillisBetween(it->queued_at, now);
+      spdlog::warn("{} timed out after {} ms, waiting at worker {} behind another render",
+                   TagOf(it->log_tag, it->request.id), waited, w.process->pid());
+      Job answered;
+      answered.request.id = it->request.id;
+      answered.on_reply = std::move(it->on_reply);
+      it->stolen = true;
+      SendCancel(w, it->id);
+      PostError(std::move(answered), ipc::ErrorCode::kTimeout,
+                "the deadline passed after " + std::to_string(waited) +
+                    " ms, waiting at a worker behind another render");
+    }
+    Job& front = w.jobs.front();
+    if (front.killed_at_deadline) return;
+    Clock::time_point backstop = front.deadline + kDeadlineBackstop;
     if (backstop > now) {
       consider(backstop);
       return;
     }
     spdlog::error("{} worker {} is still rendering {} ms past the deadline; killing it",
-                  TagOf(w.job->log_tag, w.job->request.id), w.process->pid(),
-                  MillisBetween(w.job->deadline, now));
-    w.job->killed_at_deadline = true;
+                  TagOf(front.log_tag, front.request.id), w.process->pid(),
+                  MillisBetween(front.deadline, now));
+    front.killed_at_deadline = true;
     w.process->Kill(SIGKILL);
   });
   if (next) ArmDeadlineTimer(*next);
@@ -361,7 +514,7 @@ void Dispatcher::Drain(std::uint32_t drain_ms, std::function<void()> on_stopped)
 void Dispatcher::CheckDrained() noexcept {
   if (!draining_ || stopping_ || !queue_.empty()) return;
   bool busy = false;
-  ForEachWorker([&busy](Worker& w) { busy = busy || w.job.has_value(); });
+  ForEachWorker([&busy](Worker& w) { busy = busy || !w.jobs.empty(); });
   if (busy) return;
   drain_timer_.Stop();
   Post([this] { Stop(nullptr); });
@@ -376,6 +529,7 @@ void Dispatcher::Stop(std::function<void()> on_stopped) {
   stopping_ = true;
   drain_timer_.Stop();
   deadline_timer_.Stop();
+  steal_timer_.Stop();
   watcher_.reset();
   snapshot_build_.reset();
   snapshot_timer_.Stop();
@@ -447,7 +601,7 @@ Stats Dispatcher::stats() const {
         (state == WorkerProcess::State::kReady || state == WorkerProcess::State::kBusy)) {
       ++s.workers;
     }
-    if (w.job) ++s.in_flight;
+    for (const Job& j : w.jobs) s.in_flight += j.stolen ? 0 : 1;
     ipc::WorkerInfo info;
     info.pid = static_cast<std::uint32_t>(w.process->pid());
     info.slot = w.slot;

@@ -1,5 +1,11 @@
 // The process table and the queue behind Pool: a fixed number of worker slots, one bounded FIFO
-// queue of jobs, one job in flight per worker.
+// queue of jobs, up to PoolOptions::pipeline_depth jobs in flight per worker.
+//
+// Pipelining (dispatcher.cc): an idle worker gets the next job first; only when every worker is
+// busy and jobs are still queued does a busy worker get one more, so that it goes from one render
+// to the next without waiting for the supervisor. A job waiting at a worker behind a render that
+// has run longer than kStealAfter is taken back for a worker that has just gone idle with nothing
+// queued (a steal): the original is cancelled at its worker and its reply, whatever it is, dropped.
 //
 // Requests (dispatcher.cc): each job gets a pool-wide id (from 1; 0 is the hello) that the worker
 // sees as the request id; the worker's reply has the client's id patched back in place
@@ -71,6 +77,9 @@ class Dispatcher {
     Clock::time_point started_at;
     unsigned attempts = 0;        // times it was sent to a worker
     bool killed_at_deadline = false;  // its worker was killed by the deadline backstop
+    // Set on the copy left at a worker when the job was stolen: its reply is dropped.
+    bool stolen = false;
+    Clock::time_point render_started_at;  // when it reached the front of its worker's jobs
   };
   enum class Role { kActive, kSuccessor, kRetired };
   struct Worker {
@@ -80,7 +89,8 @@ class Dispatcher {
     std::uint64_t generation;
     Role role = Role::kActive;
     std::unique_ptr<WorkerProcess> process;
-    std::optional<Job> job;  // in flight
+    std::deque<Job> jobs;  // in flight, in the order sent: the front one is rendering
+    std::uint64_t context_resets = 0;  // as of its last reply
     std::int64_t served = 0;
     std::int64_t heap_used = 0;
     Clock::time_point rss_checked_at;
@@ -129,9 +139,15 @@ class Dispatcher {
 
   // dispatcher.cc
   void OnWorkerReply(Worker& worker, std::string&& payload) noexcept;
-  void HandleJobOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept;
+  // Recycling, retiring and the next dispatch (or a steal) once a worker has answered.
+  void AfterWorkerReply(Worker& worker) noexcept;
+  void HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept;
   void Dispatch() noexcept;
-  Worker* IdleWorker() const;
+  // The active, ready worker with the fewest jobs below the pipeline depth, or null.
+  Worker* WorkerWithRoom() const;
+  // `idle` has nothing to do and nothing is queued: takes a job waiting behind a long render.
+  void StealFor(Worker& idle) noexcept;
+  void SendCancel(Worker& worker, Pool::JobId job) noexcept;
   bool AnyWorkerPossible() const;
   void FailQueued(ipc::ErrorCode code, const std::string& message) noexcept;
   void ArmDeadlineTimer(Clock::time_point due) noexcept;
@@ -152,6 +168,8 @@ class Dispatcher {
   std::deque<Job> queue_;
   Pool::JobId next_job_id_ = 1;
   Stats counters_;
+  Clock::time_point overload_logged_at_{};  // the overload warning is rate-limited
+  std::int64_t overloads_unlogged_ = 0;
 
   std::uint64_t generation_ = 1;         // the generation serving requests
   std::uint64_t reload_generation_ = 0;  // the generation starting, 0 = no reload under way
@@ -169,6 +187,7 @@ class Dispatcher {
   std::vector<std::function<void()>> on_stopped_;
   Timer drain_timer_;
   Timer deadline_timer_;
+  Timer steal_timer_;  // a worker went idle while the render it could relieve was still young
   std::optional<Clock::time_point> deadline_due_;  // when deadline_timer_ fires
 
   std::vector<std::function<void()>> posted_;

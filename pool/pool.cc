@@ -71,7 +71,7 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options) : options_(std::move(options)) 
   if (!options_.snapshot_dir.empty()) {
     spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-dir", options_.snapshot_dir});
   }
-  if (options_.reuse_context) spawn.extra_args.push_back("--reuse-context");
+  spawn.extra_args.insert(spawn.extra_args.end(), {"--isolation", options_.isolation});
   dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn));
 }
 

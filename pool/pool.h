@@ -41,6 +41,9 @@ struct PoolOptions {
   std::uint32_t default_timeout_ms = 10000;
   // Requests waiting for a worker beyond this many are answered `overloaded` at once.
   std::size_t max_queue = 1024;
+  // Requests sent to one worker ahead of its replies (pipelining): with 2, the next render starts
+  // the moment the last one ends, without a round trip through the supervisor. 1 = one at a time.
+  unsigned pipeline_depth = 2;
   // Recycling: a worker is replaced after this many replies, or once its V8 heap or its resident
   // memory passes the threshold. 0 = never.
   std::uint64_t recycle_after_requests = 0;
@@ -53,12 +56,13 @@ struct PoolOptions {
   std::uint32_t start_timeout_ms = 60000;
   // Startup snapshots: built once per bundle (at start and at each reload) into this cache
   // directory by `ssrd-worker --build-snapshot`; workers then start from it. "" = no snapshots:
-  // each worker then evaluates the bundle, and, unless reuse_context, does so again for every
+  // each worker then evaluates the bundle, and with isolation "fresh" does so again for every
   // render (correct, but far slower than a context from a snapshot).
   std::string snapshot_dir;
-  // One context for every render instead of a fresh one per render (faster; a render can then
-  // see globals an earlier render left behind).
-  bool reuse_context = false;
+  // What a render may leave for the next (ssrd-worker --isolation): "guarded" (one warm context,
+  // replaced when a render left something on the global object or the builtins), "fresh" (a
+  // context per render) or "shared" (one context, no check). docs/operations.md, "Isolation".
+  std::string isolation = "guarded";
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the
@@ -66,7 +70,7 @@ struct PoolOptions {
 struct Stats {
   std::int64_t workers = 0;    // workers ready or busy now
   std::int64_t queued = 0;     // requests waiting for a worker
-  std::int64_t in_flight = 0;  // requests a worker is rendering
+  std::int64_t in_flight = 0;  // requests sent to a worker and not yet answered
   std::int64_t served = 0;     // replies that came from a worker
   std::int64_t errors = 0;     // error replies of any origin (worker, crash, cancel, shutdown)
   std::int64_t crashes = 0;    // workers that exited unasked
@@ -77,6 +81,8 @@ struct Stats {
   std::int64_t recycled = 0;   // workers replaced for their request count or memory
   std::int64_t reloads = 0;    // bundle generations put into service after the first
   std::int64_t reload_failures = 0;  // reloads abandoned because the new bundle did not load
+  std::int64_t context_resets = 0;   // contexts the workers' guard replaced (--isolation guarded)
+  std::int64_t steals = 0;  // requests taken from behind a long render for an idle worker
   std::vector<ipc::WorkerInfo> worker_table;  // one entry per live worker process
 };
 

@@ -234,6 +234,8 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
                      {"retries", s.retries},
                      {"cancels", s.cancels},
                      {"recycled", s.recycled},
+                     {"context_resets", s.context_resets},
+                     {"steals", s.steals},
                      {"reloads", s.reloads},
                      {"reload_failures", s.reload_failures},
                      {"connections", static_cast<std::int64_t>(conns.size())}};

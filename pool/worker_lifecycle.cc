@@ -227,7 +227,7 @@ void Dispatcher::OnWorkerExit(Worker& worker, const WorkerExit& exit) noexcept {
   Slot& slot = *slots_[worker.slot];
   std::unique_ptr<Worker> owned = TakeWorker(worker);  // deleted on return
   if (!owned) return;
-  if (owned->job) HandleJobOfDeadWorker(*owned, exit);
+  if (!owned->jobs.empty()) HandleJobsOfDeadWorker(*owned, exit);
   pid_t pid = owned->process->pid();
   switch (owned->role) {
     case Role::kRetired:
@@ -445,7 +445,7 @@ void Dispatcher::Retire(std::unique_ptr<Worker> worker) noexcept {
   worker->role = Role::kRetired;
   Worker& retired = *worker;
   retired_.push_back(std::move(worker));
-  if (!retired.job) AskToExit(retired);  // a busy one is asked when its reply arrives
+  if (retired.jobs.empty()) AskToExit(retired);  // a busy one is asked after its last reply
 }
 
 void Dispatcher::AskToExit(Worker& worker) noexcept {

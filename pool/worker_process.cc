@@ -142,9 +142,9 @@ WorkerProcess::~WorkerProcess() {
 }
 
 void WorkerProcess::SendFramed(std::string framed) {
-  if (state_ != State::kReady || channel_ == nullptr) return;
+  if ((state_ != State::kReady && state_ != State::kBusy) || channel_ == nullptr) return;
   state_ = State::kBusy;
-  request_in_flight_ = true;
+  ++requests_in_flight_;
   channel_->WriteFramed(std::move(framed));
 }
 
@@ -182,15 +182,15 @@ void WorkerProcess::OnFrame(std::string&& payload) noexcept {
     if (callbacks_.on_ready) callbacks_.on_ready(*this);
     return;
   }
-  if (!request_in_flight_) {
+  if (requests_in_flight_ == 0) {
     spdlog::warn("worker {}: sent a frame while no request was in flight; killing it", pid_);
     Kill(SIGKILL);
     return;
   }
-  request_in_flight_ = false;
+  --requests_in_flight_;
   // A reply may still arrive after exit_cb (it was buffered in the channel): the state stays
   // kExited then, but the reply is delivered.
-  if (state_ == State::kBusy) state_ = State::kReady;
+  if (state_ == State::kBusy && requests_in_flight_ == 0) state_ = State::kReady;
   if (callbacks_.on_reply) callbacks_.on_reply(*this, std::move(payload));
 }
 

@@ -4,7 +4,8 @@
 // The first frame from the worker must be its hello (id 0): ok -> on_ready; an error hello (e.g.
 // bundle_error, after which the worker exits with code 2) -> on_start_error. Any other first frame,
 // a frame while no request is in flight, or an oversized frame is a protocol violation: the worker
-// is killed with SIGKILL (its exit then answers whatever it was rendering).
+// is killed with SIGKILL (its exit then answers whatever it was rendering). Several requests may be
+// in flight at once (pipelining): the worker answers them in the order they were sent.
 //
 // The worker counts as gone only when BOTH its process has exited (libuv's exit_cb; libuv reaps
 // exactly its own pids) and its channel has reached end of file, so a reply written just before
@@ -66,10 +67,11 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  // Writes one already-framed request and marks the worker busy. Only in kReady. The next frame
-  // from the worker is that request's reply: the worker is back in kReady before on_reply runs.
+  // Writes one already-framed request and marks the worker busy. Only in kReady or kBusy. Replies
+  // come in the order the requests were sent; the worker is back in kReady before on_reply runs
+  // for the last one in flight.
   void SendFramed(std::string framed);
-  // Writes a frame that gets no reply (a cancel for the render in flight); the state is unchanged.
+  // Writes a frame that gets no reply (a cancel for a request in flight); the state is unchanged.
   // Only while busy.
   void SendControl(std::string framed);
   // Closes the channel after queued writes flush; the worker exits on end of file.
@@ -80,7 +82,7 @@ class WorkerProcess {
   State state() const { return state_; }
   pid_t pid() const { return pid_; }
   bool process_running() const { return process_ != nullptr; }
-  bool request_in_flight() const { return request_in_flight_; }
+  std::size_t requests_in_flight() const { return requests_in_flight_; }
   bool was_ready() const { return was_ready_; }  // it sent an ok hello at some point
 
  private:
@@ -102,7 +104,7 @@ class WorkerProcess {
   bool hello_seen_ = false;
   bool start_failed_ = false;  // the hello reported an error; the worker exits by itself
   bool channel_close_requested_ = false;
-  bool request_in_flight_ = false;
+  std::size_t requests_in_flight_ = 0;
   bool was_ready_ = false;
   bool process_exited_ = false;
   bool channel_closed_ = false;

@@ -1,11 +1,11 @@
 // bench_render: renders one component with one engine N times and prints the time per render.
 //   bench_render --bundle F --component C [--props JSON] [--iterations N] [--warmup W]
-//                [--warmup-s S] [--duration-s T] [--reuse-context]
+//                [--warmup-s S] [--duration-s T] [--isolation guarded|fresh|shared]
 // Measures isolates/ alone (no IPC, no process hop): the floor a worker can reach, and the
 // "in-process limit" of scripts/bench. The warm-up stops after W renders or S seconds, the
 // measured loop after N renders or T seconds, whichever comes first (at least one of each). The last line is key=value fields for scripts (renders_per_s is one
-// engine's rate: 1 / mean). By default each render gets a fresh context, as in a worker;
-// --reuse-context renders all in one (ssrd --reuse-context), the floor of the render itself.
+// engine's rate: 1 / mean). --isolation as in a worker (guarded by default, its check included in
+// each render's time); shared is the floor of the render itself.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   int warmup = 100;
   double warmup_s = 0;    // 0 = no bound but the warm-up count
   double duration_s = 0;  // 0 = no bound but the iterations
+  std::string isolation = "guarded";
   bool reuse_context = false;
   std::size_t heap_limit_mb = 512;
   CLI::App app{"Renders a component N times in one engine and prints microseconds per render"};
@@ -51,7 +52,10 @@ int main(int argc, char** argv) {
   app.add_option("--duration-s", duration_s, "stop measuring after this many seconds (0: no bound)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--heap-limit-mb", heap_limit_mb, "V8 heap limit");
-  app.add_flag("--reuse-context", reuse_context, "render every time in one context");
+  app.add_option("--isolation", isolation,
+                 "as ssrd --isolation: guarded (default), fresh or shared")
+      ->check(CLI::IsMember({"guarded", "fresh", "shared"}));
+  app.add_flag("--reuse-context", reuse_context, "deprecated: --isolation shared");
   std::string snapshot_file;
   app.add_option("--snapshot", snapshot_file,
                  "start from this snapshot file (ssrd snapshot BUNDLE prints its path)");
@@ -59,7 +63,8 @@ int main(int argc, char** argv) {
 
   // The same V8 flags as ssrd-worker in the same mode (worker_main.cc), so that the in-process
   // figures are those of the worker's engine.
-  if (!reuse_context) ssrd::isolates::SetV8FlagsBeforeInitialization("--no-opt");
+  if (reuse_context) isolation = "shared";
+  if (isolation == "fresh") ssrd::isolates::SetV8FlagsBeforeInitialization("--no-opt");
   ssrd::ipc::Result<std::string> props = ssrd::ipc::JsonToMsgpack(props_json);
   if (!props.ok()) {
     std::fprintf(stderr, "--props: %s\n", props.error().ToString().c_str());
@@ -68,7 +73,7 @@ int main(int argc, char** argv) {
   ssrd::isolates::EngineOptions options;
   options.bundle_path = bundle;
   options.heap_limit_mb = heap_limit_mb;
-  options.reuse_context = reuse_context;
+  options.isolation = *ssrd::isolates::ParseIsolation(isolation);
   if (!snapshot_file.empty()) {
     ssrd::ipc::Result<std::string> blob = ssrd::snapshots::ReadSnapshotFile(snapshot_file);
     if (!blob.ok()) {
@@ -129,7 +134,7 @@ int main(int argc, char** argv) {
               sorted.front(), sorted.back());
   std::printf("bench_render component=%s context=%s renders=%zu html_bytes=%zu startup_ms=%.1f mean_us=%.1f "
               "p50_us=%.1f p90_us=%.1f p99_us=%.1f renders_per_s=%.1f\n",
-              component.c_str(), reuse_context ? "reused" : "fresh", micros.size(), html_bytes,
+              component.c_str(), isolation == "fresh" ? "fresh" : isolation == "shared" ? "reused" : "guarded", micros.size(), html_bytes,
               startup_ms, mean,
               Percentile(sorted, 50), Percentile(sorted, 90), Percentile(sorted, 99), 1e6 / mean);
   return 0;

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -87,6 +89,21 @@ ipc::Reply Answer(const ipc::Request& request) {
   return reply;
 }
 
+// The guard replaced the context: names what a render left behind, once per name for the life of
+// the worker (a render that leaks on every request would otherwise fill the log).
+void WarnLeftBehind(std::vector<std::string> found, std::unordered_set<std::string>* warned) {
+  if (found.empty()) return;
+  std::string fresh;
+  for (std::string& name : found) {
+    if (!warned->insert(name).second) continue;
+    if (!fresh.empty()) fresh += ", ";
+    fresh += name;
+  }
+  if (fresh.empty()) return;
+  spdlog::warn("a render left {} behind; its context was replaced before the next render "
+               "(--isolation guarded; this is said once per name)", fresh);
+}
+
 }  // namespace
 
 ipc::Result<void> WriteReply(int fd, const ipc::Reply& reply) {
@@ -116,6 +133,7 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
   // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
   RenderWatchdog watchdog(engine);
   ChannelReader reader(channel_fd, &watchdog);
+  std::unordered_set<std::string> warned;
   for (;;) {
     ChannelReader::Incoming in = reader.Next();
     ipc::Reply reply;
@@ -145,6 +163,7 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
         break;
     }
     reply.heap_used = engine->heap_used();
+    reply.context_resets = engine->context_resets();
     if (ipc::Result<void> written = WriteReply(channel_fd, reply); !written.ok()) {
       spdlog::info("channel: {}", written.error().message);
       return LoopEnd::kChannelClosed;
@@ -154,6 +173,7 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
     if (ipc::Result<void> prepared = engine->PrepareNextRender(); !prepared.ok()) {
       spdlog::error("cannot make the next render's context: {}", prepared.error().ToString());
     }
+    WarnLeftBehind(engine->TakeLeftBehind(), &warned);
     if (engine->poisoned()) {
       spdlog::error("the engine reached its heap limit; exiting to be replaced");
       return LoopEnd::kPoisoned;

@@ -42,7 +42,7 @@ isolates::EngineOptions EngineOptionsFrom(const WorkerOptions& options) {
   engine_options.bundle_path = options.bundle;
   engine_options.heap_limit_mb = options.heap_limit_mb;
   engine_options.node_env = options.node_env;
-  engine_options.reuse_context = options.reuse_context;
+  engine_options.isolation = *isolates::ParseIsolation(options.isolation);  // checked by CLI11
   return engine_options;
 }
 
@@ -117,7 +117,7 @@ int WorkerMain(int argc, char** argv) {
     isolates::SetV8FlagsBeforeInitialization("--no-lazy");
     return BuildSnapshot(*options);
   }
-  if (!options->reuse_context) {
+  if (options->isolation == "fresh") {
     // Optimised code belongs to the context it was made in and is thrown away with it after one
     // render, while TurboFan's background compiles compete with the renders for the CPU: with a
     // fresh context per render, renders are faster without it (architecture.md, Performance).
@@ -153,8 +153,8 @@ int WorkerMain(int argc, char** argv) {
   }
   hello.worker_pid = static_cast<std::uint32_t>(getpid());
   if (!WriteHello(options->channel_fd, hello)) return 0;
-  spdlog::info("ready: bundle {}{}, {}, V8 {}", options->bundle, from_snapshot ? " (from its snapshot)" : "",
-               options->reuse_context ? "one context for all renders" : "a fresh context per render",
+  spdlog::info("ready: bundle {}{}, isolation {}, V8 {}", options->bundle,
+               from_snapshot ? " (from its snapshot)" : "", options->isolation,
                isolates::V8Version());
 
   LoopEnd end = RunRequestLoop(options->channel_fd, engine.value().get());

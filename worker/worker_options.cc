@@ -22,8 +22,10 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
   app.add_flag("--build-snapshot", options.build_snapshot,
                "build the bundle's snapshot into --snapshot-dir (unless cached), print "
                "'snapshot: PATH' or 'snapshot: unavailable: WHY', and exit");
-  app.add_flag("--reuse-context", options.reuse_context,
-               "render every request in one context instead of a fresh one each");
+  app.add_option("--isolation", options.isolation,
+                 "guarded: one context, replaced when a render leaves something behind; fresh: a "
+                 "context per render; shared: one context, no check")
+      ->check(CLI::IsMember({"guarded", "fresh", "shared"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,6 @@
 // Command line of ssrd-worker (the worker process contract, docs/architecture.md):
 //   ssrd-worker --bundle FILE [--heap-limit-mb N] [--channel-fd 3] [--node-env production]
-//               [--parent-pid PID] [--snapshot-dir DIR] [--reuse-context]
+//               [--parent-pid PID] [--snapshot-dir DIR] [--isolation guarded|fresh|shared]
 //   ssrd-worker --build-snapshot --bundle FILE --snapshot-dir DIR [--node-env production]
 // --parent-pid closes the race between fork and PR_SET_PDEATHSIG: when given, the worker exits
 // at once if its parent is no longer that process.
@@ -21,7 +21,7 @@ struct WorkerOptions {
   pid_t parent_pid = 0;  // 0: not given
   std::string snapshot_dir;  // "": no snapshots
   bool build_snapshot = false;
-  bool reuse_context = false;
+  std::string isolation = "guarded";  // isolates::ParseIsolation accepts it
 };
 
 // Parses argv. On --help, or on an invalid command line (after printing CLI11's message to

@@ -96,8 +96,9 @@ class Client::Impl {
         if (reply->error) return *std::move(reply->error);
         return reply;
       }
-      // The connection died before this request left (e.g. the daemon restarted since the last
-      // call and the reader has not yet seen the EOF): one retry on a new connection is safe.
+      // The connection died before this request left whole (e.g. the daemon restarted since the
+      // last call and the reader has not yet seen the EOF, or it died while the frame was queued
+      // behind another thread's write): one retry on a new connection is safe.
       if (not_sent && !fresh && attempt == 0) continue;
       if (reply.error().code == ErrorCode::kTimeout) {
         if (request.op == ipc::Op::kRender) SendCancel(*conn, request.id);

@@ -1,18 +1,27 @@
 // The blocking C++ client of the ssrd socket protocol (docs/protocol.md).
 //
 // One Client holds one Unix-socket connection to the daemon and multiplexes every call over it:
-// each request gets a fresh id, is written as one whole frame under a write lock, and a reader
-// thread hands each reply to the caller waiting on that id. Replies may arrive in any order.
+// each request gets a fresh id and is queued as one whole frame; a reader thread hands each reply
+// to the caller waiting on that id. Replies may arrive in any order.
 //
-// Threads: every method may be called from any number of threads at once; each call blocks only
-// its own caller. Destroying the Client while another thread is inside a call is a bug.
+// Writes are combined: the calling thread writes its frame itself when no other thread is
+// writing, together with every frame queued meanwhile, one buffer per write; otherwise its frame
+// goes out with the current writer's next write and the call just waits for its reply. Frames
+// never interleave. So a thread may, inside its own call, write other threads' requests.
+//
+// Threads: every method may be called from any number of threads at once; each call waits only
+// for its own reply (and, when it is the writer, for the writes of frames queued meanwhile).
+// Destroying the Client while another thread is inside a call is a bug.
 //
 // Failures are values, never exceptions:
 //   - an error the daemon reports comes back as that ipc::Error (code, message, JS stack);
 //   - no reply within the call's timeout: kTimeout "no reply within N ms"; the client also sends
 //     a best-effort cancel for that id, and the late reply, if any, is discarded;
 //   - the connection drops: every call in flight fails with kUnavailable; the next call
-//     connects again (once; if that fails, it returns kUnavailable);
+//     connects again (once; if that fails, it returns kUnavailable). A call whose frame had not
+//     been written whole when an already open connection died is sent once more on a new one;
+//   - a write that makes no progress for request_timeout (the daemon stopped reading) drops
+//     the connection as above;
 //   - a request larger than ClientOptions::max_frame_bytes: kTooLarge, nothing is sent.
 //
 // fork(): a child must not share its parent's connection (replies would go to whichever process
@@ -41,7 +50,8 @@ namespace ssrd::client {
 struct ClientOptions {
   // Bound on establishing the connection (the daemon's accept backlog may be full).
   std::chrono::milliseconds connect_timeout{5000};
-  // Used by calls that give no timeout of their own (Ping, Stats, Render without one).
+  // Used by calls that give no timeout of their own (Ping, Stats, Render without one). Also the
+  // longest a write may make no progress before the connection is dropped.
   std::chrono::milliseconds request_timeout{30000};
   // Largest frame sent or accepted; a reply over it drops the connection.
   std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;

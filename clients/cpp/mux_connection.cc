@@ -16,6 +16,10 @@ namespace {
 using ipc::ErrorCode;
 using ipc::MakeError;
 
+// A read takes whatever the socket holds, up to this: under load many replies arrive together,
+// and each read() is a system call and often a context switch.
+constexpr std::size_t kReadBufferBytes = 256 * 1024;
+
 std::string Errno(int err) { return std::strerror(err); }
 
 timeval ToTimeval(std::chrono::milliseconds ms) {
@@ -75,8 +79,8 @@ ipc::Result<std::shared_ptr<MuxConnection>> MuxConnection::Open(
     std::chrono::milliseconds send_timeout, std::size_t max_frame_bytes) {
   auto fd = ConnectUnix(socket_path, connect_timeout);
   if (!fd) return fd.error();
-  // A daemon that stops reading must not block a writer (and every caller queued on the write
-  // lock) forever: a send that stalls this long drops the connection.
+  // A daemon that stops reading must not block the writer (and so every caller whose frame is
+  // queued behind it) forever: a send that stalls this long drops the connection.
   timeval tv = ToTimeval(send_timeout);
   ::setsockopt(*fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   std::shared_ptr<MuxConnection> conn(new MuxConnection(*fd, socket_path, max_frame_bytes));
@@ -108,29 +112,94 @@ bool MuxConnection::dead() const {
   return dead_;
 }
 
-ipc::Result<void> MuxConnection::WriteFrame(std::string_view frame) {
+MuxConnection::Stats MuxConnection::stats() const {
+  Stats stats;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats.frames_queued = frames_queued_;
+  }
+  stats.writes = writes_.load(std::memory_order_relaxed);
+  stats.reads = reads_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void MuxConnection::Wake(std::vector<std::shared_ptr<Slot>>* slots) {
+  // Called without mu_, so that a woken caller does not block at once on the lock we hold.
+  for (auto& slot : *slots) slot->cv.notify_one();
+  slots->clear();
+}
+
+bool MuxConnection::EnqueueLocked(std::string_view frame, std::shared_ptr<Slot> slot) {
+  ++frames_queued_;
+  outbox_.bytes.append(frame);
+  if (slot) {
+    slot->batch = open_batch_;
+    outbox_.entries.push_back({std::move(slot), outbox_.bytes.size()});
+  }
+  if (writing_batch_ != 0) return false;  // the writer will take it with the rest
+  in_flight_.Clear();
+  std::swap(in_flight_, outbox_);
+  writing_batch_ = open_batch_++;
+  return true;
+}
+
+ipc::Result<void> MuxConnection::SendAll(std::string_view bytes, std::size_t* written) {
   // Not ipc::WriteAll: it waits without bound when the socket buffer is full, while the client
   // must give up after SO_SNDTIMEO (EAGAIN here). MSG_NOSIGNAL: a vanished daemon is EPIPE, not
   // a SIGPIPE that kills the host process.
-  std::lock_guard<std::mutex> lock(write_mu_);
-  int fd = fd_.load();
+  const int fd = fd_.load();
   std::size_t done = 0;
-  while (done < frame.size()) {
-    ssize_t n = ::send(fd, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
+  while (done < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    writes_.fetch_add(1, std::memory_order_relaxed);
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
+      *written = done;
       return MakeError(ErrorCode::kUnavailable, "write to " + socket_path_ + ": " + Errno(err));
     }
     done += static_cast<std::size_t>(n);
   }
+  *written = done;
   return {};
+}
+
+void MuxConnection::WriteBatches() {
+  std::vector<std::shared_ptr<Slot>> wake;
+  for (;;) {
+    std::size_t written = 0;
+    auto sent = SendAll(in_flight_.bytes, &written);
+    std::unique_lock<std::mutex> lock(mu_);
+    // Part of a frame may be on the wire: the stream is no longer in sync, drop it.
+    if (!sent) MarkDeadLocked(sent.error().message, &wake);
+    if (dead_) {
+      // MarkDead left this batch's callers to us: only here is it known which frames left whole
+      // (they may have reached the daemon) and which did not (safe to send again elsewhere).
+      for (auto& entry : in_flight_.entries) {
+        if (entry.slot->result) continue;  // answered before the connection died
+        entry.slot->not_sent = entry.end > written;
+        entry.slot->result.emplace(MakeError(ErrorCode::kUnavailable, dead_reason_));
+        wake.push_back(std::move(entry.slot));
+      }
+    }
+    in_flight_.Clear();
+    if (dead_ || outbox_.bytes.empty()) {
+      writing_batch_ = 0;
+      lock.unlock();
+      Wake(&wake);
+      return;
+    }
+    // Frames queued while we wrote: take them all and write them as one buffer.
+    std::swap(in_flight_, outbox_);
+    writing_batch_ = open_batch_++;
+  }
 }
 
 ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view frame,
                                             Clock::time_point deadline, bool* not_sent) {
   *not_sent = false;
   auto slot = std::make_shared<Slot>();
+  bool writer = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (dead_) {
@@ -138,74 +207,68 @@ ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view f
       return MakeError(ErrorCode::kUnavailable, dead_reason_);
     }
     pending_.emplace(id, slot);
+    writer = EnqueueLocked(frame, slot);
   }
-  if (auto w = WriteFrame(frame); !w) {
-    // Part of the frame may be on the wire: the stream is no longer in sync, drop it.
-    MarkDead(w.error().message);
-    *not_sent = true;
-    return w.error();
-  }
+  if (writer) WriteBatches();
   std::unique_lock<std::mutex> lock(mu_);
   if (!slot->cv.wait_until(lock, deadline, [&] { return slot->result.has_value(); })) {
     pending_.erase(id);  // a late reply finds no slot and is dropped
     return MakeError(ErrorCode::kTimeout, "no reply before the deadline");  // caller words it
   }
+  *not_sent = slot->not_sent;
   return std::move(*slot->result);
 }
 
 void MuxConnection::SendOnly(std::string_view frame) {
+  bool writer = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (dead_) return;
+    writer = EnqueueLocked(frame, nullptr);
   }
-  if (auto w = WriteFrame(frame); !w) MarkDead(w.error().message);
+  if (writer) WriteBatches();
 }
 
-void MuxConnection::MarkDead(const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+void MuxConnection::MarkDeadLocked(const std::string& reason,
+                                   std::vector<std::shared_ptr<Slot>>* wake) {
   if (dead_) return;
   dead_ = true;
   dead_reason_ = "connection to " + socket_path_ + " lost: " + reason;
   if (!daemon_error_.empty()) dead_reason_ += " (daemon said " + daemon_error_ + ")";
   for (auto& [id, slot] : pending_) {
+    if (slot->batch == writing_batch_) continue;  // being written: the writer settles it
+    // Still in the outbox: it never left. Otherwise it was written whole in an earlier batch.
+    slot->not_sent = slot->batch == open_batch_;
     slot->result.emplace(MakeError(ErrorCode::kUnavailable, dead_reason_));
-    slot->cv.notify_one();
+    wake->push_back(slot);
   }
   pending_.clear();
+  outbox_.Clear();
   int fd = fd_.load();
+  // Wakes the reader (EOF) and a writer blocked in send() (EPIPE).
   if (fd >= 0 && ::getpid() == owner_pid_) ::shutdown(fd, SHUT_RDWR);
 }
 
-bool MuxConnection::Deliver(std::string_view payload) {
-  auto reply = ipc::DecodeReply(payload);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!reply) {
-    auto id = ipc::PeekReplyId(payload);
-    auto it = id ? pending_.find(*id) : pending_.end();
-    if (it == pending_.end()) return false;
-    it->second->result.emplace(reply.error());
-    it->second->cv.notify_one();
-    pending_.erase(it);
-    return true;
+void MuxConnection::MarkDead(const std::string& reason) {
+  std::vector<std::shared_ptr<Slot>> wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    MarkDeadLocked(reason, &wake);
   }
-  auto it = pending_.find(reply->id);
-  if (it == pending_.end()) {
-    // Id 0 carries a connection-level error (e.g. a frame the daemon could not read); the daemon
-    // closes the connection next, and the waiting calls learn why. Other unknown ids are late
-    // replies to calls that timed out.
-    if (reply->id == 0 && reply->error) daemon_error_ = reply->error->ToString();
-    return true;
-  }
-  it->second->result.emplace(std::move(reply).value());
-  it->second->cv.notify_one();
-  pending_.erase(it);
-  return true;
+  Wake(&wake);
 }
 
 void MuxConnection::ReadLoop() noexcept {
+  // A decoded reply, or the error to hand its caller when only its id could be read.
+  struct Arrived {
+    std::uint64_t id;
+    ipc::Result<ipc::Reply> reply;
+  };
   ipc::FrameDecoder decoder(max_frame_bytes_);
   std::string payload;
-  std::string buffer(64 * 1024, '\0');
+  std::string buffer(kReadBufferBytes, '\0');
+  std::vector<Arrived> arrived;
+  std::vector<std::shared_ptr<Slot>> wake;
   for (;;) {
     ssize_t n = ::read(fd_.load(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -213,20 +276,55 @@ void MuxConnection::ReadLoop() noexcept {
       MarkDead(n == 0 ? "connection closed by the daemon" : "read: " + Errno(errno));
       return;
     }
+    reads_.fetch_add(1, std::memory_order_relaxed);
     decoder.Feed(buffer.data(), static_cast<std::size_t>(n));
+    // Decode every whole frame of this read outside the lock, then hand them all out under one
+    // lock; the replies before a broken frame still reach their callers.
+    std::string fatal;
     for (;;) {
       auto status = decoder.Next(&payload);
       if (status == ipc::FrameDecoder::Status::kNeedMore) break;
       if (status == ipc::FrameDecoder::Status::kTooLarge) {
-        MarkDead("reply of " + std::to_string(decoder.rejected_length()) +
-                 " bytes exceeds the limit of " + std::to_string(max_frame_bytes_) + " bytes");
-        return;
+        fatal = "reply of " + std::to_string(decoder.rejected_length()) +
+                " bytes exceeds the limit of " + std::to_string(max_frame_bytes_) + " bytes";
+        break;
       }
-      if (!Deliver(payload)) {
-        MarkDead("undecodable reply from the daemon");
-        return;
+      auto reply = ipc::DecodeReply(payload);
+      if (reply) {
+        const std::uint64_t id = reply->id;
+        arrived.push_back({id, std::move(reply)});
+      } else if (auto id = ipc::PeekReplyId(payload)) {
+        arrived.push_back({*id, reply.error()});
+      } else {
+        fatal = "undecodable reply from the daemon";
+        break;
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& a : arrived) {
+        auto it = pending_.find(a.id);
+        if (it == pending_.end()) {
+          if (!a.reply) {  // undecodable, and nobody to blame it on: the stream is suspect
+            fatal = "undecodable reply from the daemon";
+            break;
+          }
+          // Id 0 carries a connection-level error (e.g. a frame the daemon could not read); the
+          // daemon closes the connection next, and the waiting calls learn why. Other unknown
+          // ids are late replies to calls that timed out, or replies to cancels.
+          if (a.id == 0 && a.reply->error) daemon_error_ = a.reply->error->ToString();
+          continue;
+        }
+        // An undecodable reply whose id could be read fails that call only.
+        it->second->result.emplace(std::move(a.reply));
+        wake.push_back(std::move(it->second));
+        pending_.erase(it);
+      }
+      if (!fatal.empty()) MarkDeadLocked(fatal, &wake);
+    }
+    arrived.clear();
+    Wake(&wake);
+    if (!fatal.empty()) return;
   }
 }
 

@@ -1,15 +1,29 @@
 // Internal to the client library: one connected Unix socket, the reader thread that owns its
 // read side, and the calls waiting for replies on it, keyed by request id.
 //
-// Open() connects and starts the reader. Call() registers a waiting slot, writes the whole frame
-// under the write lock and blocks until the reply, the deadline or the loss of the connection.
-// Once the connection is lost (EOF, read/write error, undecodable or oversized reply) it is dead
-// for good: every waiting call fails with kUnavailable and later calls fail at once with
-// *not_sent = true, so the owner opens a new one.
+// Open() connects and starts the reader. Call() registers a waiting slot, queues the whole frame
+// and blocks until the reply, the deadline or the loss of the connection.
 //
-// Threads: Call/SendOnly/dead may be called from any thread. The destructor shuts the socket
-// down and joins the reader; it must run in the process that opened the connection, with no
-// call in progress. After fork(), the child calls AbandonAfterFork() and never destroys it.
+// Writes are combined: a caller appends its whole frame to the outbox; if no thread is writing,
+// it becomes the writer and writes the outbox, then whatever other threads queued meanwhile, one
+// buffer per write, until the outbox is empty. Otherwise it goes straight to waiting for its
+// reply. So frames that pile up while one write is in progress (the daemon is slow to read, or
+// many threads call at once) leave in one write, never interleaved. A caller whose frame another
+// thread writes never waits for that write: its deadline bounds its whole call. The writer may
+// spend its own call writing other callers' frames, past its deadline while the daemon keeps
+// reading (a stall of send_timeout kills the connection). A frame still queued when its caller's
+// deadline passes is sent anyway; the client then sends a cancel for it.
+//
+// Reads: the reader reads up to 256 KiB at a time and hands out every whole reply in it under one
+// lock, waking each waiting caller once.
+//
+// Once the connection is lost (EOF, read/write error, a write stalled for send_timeout,
+// undecodable or oversized reply) it is dead for good: every waiting call fails with
+// kUnavailable and later calls fail at once with *not_sent = true, so the owner opens a new one.
+//
+// Threads: Call/SendOnly/dead/stats may be called from any thread. The destructor shuts the
+// socket down and joins the reader; it must run in the process that opened the connection, with
+// no call in progress. After fork(), the child calls AbandonAfterFork() and never destroys it.
 #pragma once
 
 #include <atomic>
@@ -23,6 +37,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -36,6 +51,15 @@ class MuxConnection {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // Counts since Open, for tests and debugging: how many frames were queued and how many
+  // send()/read() system calls moved them.
+  struct Stats {
+    std::uint64_t frames_queued = 0;
+    std::uint64_t writes = 0;  // send() calls that returned, whatever they returned
+    std::uint64_t reads = 0;   // read() calls that returned bytes
+  };
+
+  // send_timeout: a send() that makes no progress for this long drops the connection.
   static ipc::Result<std::shared_ptr<MuxConnection>> Open(const std::string& socket_path,
                                                           std::chrono::milliseconds connect_timeout,
                                                           std::chrono::milliseconds send_timeout,
@@ -45,32 +69,69 @@ class MuxConnection {
   MuxConnection(const MuxConnection&) = delete;
   MuxConnection& operator=(const MuxConnection&) = delete;
 
-  // `frame` is the framed request whose id is `id`. On failure, *not_sent says whether the
-  // request certainly never reached the daemon (the connection was already dead, or the write
-  // failed), which makes one retry on a new connection safe.
+  // `frame` is the framed request whose id is `id`; it is copied, so it may go away once Call
+  // returns. On failure, *not_sent says whether the request certainly never reached the daemon
+  // whole (the connection was already dead, or it died before the frame was entirely written),
+  // which makes one retry on a new connection safe. A frame written whole before the connection
+  // died fails with kUnavailable and *not_sent = false. kTimeout: the deadline passed.
   ipc::Result<ipc::Reply> Call(std::uint64_t id, std::string_view frame, Clock::time_point deadline,
                                bool* not_sent);
-  // Writes a frame whose reply nobody waits for (a cancel); failures are ignored.
+  // Queues a frame whose reply nobody waits for (a cancel); failures are ignored. Returns at
+  // once unless this thread becomes the writer.
   void SendOnly(std::string_view frame);
 
   bool dead() const;
+  Stats stats() const;
   // In a forked child: closes this process's copy of the socket (never shutdown(), which would
-  // cut the parent's connection too). The object must then be leaked.
+  // cut the parent's connection too). Takes no lock: a parent thread may have held one at the
+  // fork. The object must then be leaked.
   void AbandonAfterFork();
 
  private:
+  // Guarded by mu_, except `cv` (waited on with mu_).
   struct Slot {
     std::condition_variable cv;
     std::optional<ipc::Result<ipc::Reply>> result;
+    bool not_sent = false;    // with an error result: the frame never left whole
+    std::uint64_t batch = 0;  // the number of the batch that holds the frame
+  };
+  // Frames in write order and, for those with a waiting caller, where each ends: after a failed
+  // write, that says which frames left whole.
+  struct Batch {
+    struct Entry {
+      std::shared_ptr<Slot> slot;
+      std::size_t end = 0;
+    };
+    std::string bytes;
+    std::vector<Entry> entries;
+    void Clear() {
+      // Keeps an ordinary batch's capacity, so that steady state allocates nothing, but not that
+      // of a rare huge one for the connection's whole life.
+      if (bytes.capacity() > 256 * 1024) {
+        std::string().swap(bytes);
+      } else {
+        bytes.clear();
+      }
+      entries.clear();
+    }
   };
 
   MuxConnection(int fd, std::string socket_path, std::size_t max_frame_bytes);
   void ReadLoop() noexcept;
-  // Returns false when the payload was so broken that the connection must be dropped.
-  bool Deliver(std::string_view payload);
-  ipc::Result<void> WriteFrame(std::string_view frame);
-  // Fails every waiting call with kUnavailable and wakes the reader.
+  // Appends a frame (slot may be null) under mu_. Returns true when the caller became the writer:
+  // it then owns in_flight_ and must call WriteBatches() without mu_.
+  bool EnqueueLocked(std::string_view frame, std::shared_ptr<Slot> slot);
+  // The writer's loop: writes in_flight_, then the outbox, until there is nothing left or the
+  // connection is dead. Settles the slots of a batch the connection died under.
+  void WriteBatches();
+  // Writes every byte; *written says how many left on failure.
+  ipc::Result<void> SendAll(std::string_view bytes, std::size_t* written);
+  // Fails the waiting calls with kUnavailable (except those in the batch being written, which the
+  // writer settles), drops the outbox and shuts the socket down. Adds to *wake the slots to
+  // notify once mu_ is released.
+  void MarkDeadLocked(const std::string& reason, std::vector<std::shared_ptr<Slot>>* wake);
   void MarkDead(const std::string& reason);
+  static void Wake(std::vector<std::shared_ptr<Slot>>* slots);
 
   std::atomic<int> fd_;
   const pid_t owner_pid_;
@@ -78,13 +139,23 @@ class MuxConnection {
   const std::size_t max_frame_bytes_;
   std::thread reader_;
 
-  std::mutex write_mu_;  // held for the whole of one frame's write
-
-  mutable std::mutex mu_;  // guards everything below
+  mutable std::mutex mu_;  // guards everything below except in_flight_ and the atomics
   std::unordered_map<std::uint64_t, std::shared_ptr<Slot>> pending_;
+  Batch outbox_;                  // frames waiting for the writer
+  std::uint64_t open_batch_ = 1;  // the number of the batch outbox_ will become
+  // The number of the batch being written, 0 when no thread is the writer. Doubles as the "a
+  // writer exists" flag: the writer takes the outbox in the same critical section that makes it
+  // the writer, and gives up the role in the one where it finds the outbox empty.
+  std::uint64_t writing_batch_ = 0;
   bool dead_ = false;
   std::string dead_reason_;
   std::string daemon_error_;  // a connection-level error the daemon sent before closing
+  std::uint64_t frames_queued_ = 0;
+
+  Batch in_flight_;  // owned by the writer while writing_batch_ != 0
+
+  std::atomic<std::uint64_t> writes_{0};
+  std::atomic<std::uint64_t> reads_{0};
 };
 
 }  // namespace ssrd::client::detail

@@ -94,7 +94,8 @@ TEST(RenderFaultsTest, RendersPastTheirDeadlineTimeOutAndTheSameWorkerGoesOn) {
 TEST(RenderFaultsTest, ARequestWhoseDeadlinePassesInTheQueueIsNotRendered) {
   TempDir dir;
   std::string bundle = CopyBundle(dir, "faults.mjs");
-  DaemonProcess daemon(DaemonConfig{bundle, 1, {}});
+  // One request at a time per worker, so that the second one waits in the pool's queue.
+  DaemonProcess daemon(DaemonConfig{bundle, 1, {"--pipeline-depth", "1"}});
   ASSERT_TRUE(daemon.Start());
   auto busy = RawConnection::Connect(daemon.socket_path());
   auto queued = RawConnection::Connect(daemon.socket_path());
@@ -307,6 +308,12 @@ TEST(RenderFaultsTest, AFullQueueAnswersOverloadedAtOnce) {
   EXPECT_GE(overloaded, 1);
   EXPECT_EQ(served + overloaded, kSent);
   EXPECT_EQ(Stats(daemon.socket_path()).stats["overloads"], overloaded);
+  // Refusals are logged once per second at most, with their count: cheap under a flood.
+  const std::string log = daemon.Stderr();
+  std::size_t first = log.find("overloaded: ");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_NE(log.find("overloaded: 1 requests refused", first), std::string::npos) << log;
+  EXPECT_EQ(log.find("overloaded: ", first + 1), std::string::npos) << "one line for the burst";
   auto next = Call(*conn, RenderRequest(100, "Echo", "{}"));
   ASSERT_TRUE(next && next->ok());
 }

@@ -829,6 +829,40 @@ TEST(HeapUsedTest, PeekReadsItFromRenderErrorAndPingReplies) {
   }
 }
 
+TEST(ContextResetsTest, RoundTripsAndIsPeekedBesideHeapUsed) {
+  Reply with_heap;
+  with_heap.id = 3;
+  with_heap.html = "<p>y</p>";
+  with_heap.context_resets = 0x0a0b0c0d0e0f1011ull;
+  with_heap.heap_used = 4096;
+  Reply without_heap = with_heap;
+  without_heap.heap_used = 0;
+  Reply error;
+  error.id = 4;
+  error.error = MakeError(ErrorCode::kJsError, "boom");
+  error.context_resets = 2;
+  error.heap_used = 77;
+  for (const Reply& r : {with_heap, without_heap, error}) {
+    std::string frame;
+    EncodeReply(r, &frame);
+    std::string payload = Payload(frame);
+    EXPECT_EQ(PeekReplyContextResets(payload), r.context_resets) << r.id;
+    EXPECT_EQ(PeekReplyHeapUsed(payload), r.heap_used ? std::optional<std::uint64_t>(r.heap_used)
+                                                      : std::nullopt)
+        << r.id;
+    ASSERT_TRUE(PatchReplyId(&payload, 42));
+    EXPECT_EQ(PeekReplyContextResets(payload), r.context_resets) << r.id;
+    EXPECT_EQ(ReplyRoundTrip(r).context_resets, r.context_resets) << r.id;
+  }
+  Reply none;
+  none.id = 5;
+  none.heap_used = 9;
+  std::string frame;
+  EncodeReply(none, &frame);
+  EXPECT_EQ(Payload(frame).find("context_resets"), std::string::npos);
+  EXPECT_FALSE(PeekReplyContextResets(Payload(frame)).has_value());
+}
+
 TEST(HeapUsedTest, AbsentWhenZeroAndPeekSaysSo) {
   Reply in;
   in.id = 2;

@@ -65,8 +65,9 @@ class LoopTest : public ::testing::TestWithParam<std::string> {
     return ok;
   }
 
-  PoolOptions Options(const std::string& bundle, unsigned workers) {
+  PoolOptions Options(const std::string& bundle, unsigned workers, unsigned pipeline_depth = 2) {
     PoolOptions o;
+    o.pipeline_depth = pipeline_depth;
     o.bundle_path = Bundle(bundle);
     o.worker_executable = WorkerPath(GetParam());
     o.workers = workers;
@@ -75,8 +76,10 @@ class LoopTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Creates and starts a pool; waits for on_ready and asserts it succeeded.
-  void StartPool(const std::string& bundle, unsigned workers) {
-    auto pool = Pool::Create(&loop_, Options(bundle, workers));
+  // pipeline_depth 1 keeps every request but one per worker in the pool's queue (for tests of the
+  // queue itself).
+  void StartPool(const std::string& bundle, unsigned workers, unsigned pipeline_depth = 2) {
+    auto pool = Pool::Create(&loop_, Options(bundle, workers, pipeline_depth));
     ASSERT_TRUE(pool.ok()) << pool.error().ToString();
     pool_ = std::move(pool).value();
     bool ready = false;

@@ -103,7 +103,7 @@ TEST_P(PoolTest, ARenderWhoseWorkerIsKilledRunsOnceMore) {
 }
 
 TEST_P(PoolTest, CancelRemovesAQueuedRequestOnly) {
-  StartPool("spin.mjs", 1);
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/1);
   std::optional<ipc::Reply> running, queued;
   auto running_job = pool_->Submit(Render(1, "Spin", R"({"ms":300})"),
                                    [&](std::string&& p) { running = Decode(p); });
@@ -120,6 +120,94 @@ TEST_P(PoolTest, CancelRemovesAQueuedRequestOnly) {
   ASSERT_TRUE(RunUntil([&] { return running.has_value(); }));
   EXPECT_TRUE(running->ok());
   EXPECT_EQ(pool_->stats().queued, 0);
+}
+
+// Pipelining: with the worker busy, the next requests wait at the worker itself.
+TEST_P(PoolTest, RequestsWaitingAtAKilledWorkerAreAllAnsweredOnce) {
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/3);
+  auto pids = pool_->worker_pids();
+  ASSERT_EQ(pids.size(), 1u);
+  std::map<std::uint64_t, std::vector<ipc::Reply>> replies;
+  auto submit = [&](ipc::Request r) {
+    std::uint64_t id = r.id;
+    pool_->Submit(std::move(r), [&replies, id](std::string&& p) { replies[id].push_back(Decode(p)); });
+  };
+  ipc::Request spinning = Render(1, "Spin", R"({"ms":400})");
+  spinning.retry = false;  // so that the kill shows on the job it hits
+  submit(spinning);
+  ipc::Request waiting = Render(2, "Echo", R"({"n":2})");
+  waiting.retry = false;   // never started: it is sent again all the same
+  submit(waiting);
+  submit(Render(3, "Echo", R"({"n":3})"));
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 3; }));
+  EXPECT_EQ(pool_->stats().queued, 0) << "all three were sent to the one worker";
+  RunUntil([] { return false; }, 100);
+  ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+  ASSERT_TRUE(RunUntil([&] { return replies.size() == 3; }, 5000));
+  RunUntil([] { return false; }, 100);  // a second answer would come now
+  for (auto& [id, list] : replies) ASSERT_EQ(list.size(), 1u) << "request " << id;
+  ASSERT_FALSE(replies[1][0].ok());
+  EXPECT_EQ(replies[1][0].error->code, ErrorCode::kWorkerCrashed);
+  ASSERT_TRUE(replies[2][0].ok()) << replies[2][0].error->ToString();
+  EXPECT_EQ(replies[2][0].html, R"(<p>Echo:{"n":2}</p>)");
+  ASSERT_TRUE(replies[3][0].ok()) << replies[3][0].error->ToString();
+  EXPECT_EQ(replies[3][0].html, R"(<p>Echo:{"n":3}</p>)");
+  EXPECT_EQ(pool_->stats().retries, 0) << "the waiting ones never ran: no retry is spent on them";
+}
+
+// The policy of dispatcher.h: a request never stays behind a slow render while a worker is idle.
+TEST_P(PoolTest, FastRequestsDoNotWaitBehindASlowRender) {
+  StartPool("spin.mjs", 2);
+  std::vector<std::uint64_t> order;
+  auto submit = [&](ipc::Request r) {
+    std::uint64_t id = r.id;
+    pool_->Submit(std::move(r), [&order, id](std::string&& p) {
+      EXPECT_TRUE(Decode(p).ok()) << id;
+      order.push_back(id);
+    });
+  };
+  submit(Render(1, "Spin", R"({"ms":1500})"));
+  for (std::uint64_t id = 2; id <= 7; ++id) submit(Render(id, "Echo", "{}"));
+  ASSERT_TRUE(RunUntil([&] { return order.size() == 7; }, 10000));
+  EXPECT_EQ(order.back(), 1u) << "every fast request was answered before the slow one";
+  EXPECT_GE(pool_->stats().steals, 1) << "one was taken back from behind the slow render";
+  EXPECT_EQ(pool_->stats().in_flight, 0);
+}
+
+TEST_P(PoolTest, ARequestWaitingAtAWorkerIsAnsweredAtItsDeadline) {
+  StartPool("spin.mjs", 1);
+  std::optional<ipc::Reply> slow, late;
+  pool_->Submit(Render(1, "Spin", R"({"ms":1200})"), [&](std::string&& p) { slow = Decode(p); });
+  ipc::Request request = Render(2, "Echo", "{}");
+  request.timeout_ms = 150;
+  pool_->Submit(request, [&](std::string&& p) { late = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 2; }));
+  ASSERT_TRUE(RunUntil([&] { return late.has_value(); }, 5000));
+  EXPECT_FALSE(slow.has_value()) << "answered before the render it waited behind ended";
+  ASSERT_FALSE(late->ok());
+  EXPECT_EQ(late->error->code, ErrorCode::kTimeout);
+  EXPECT_NE(late->error->message.find("waiting at a worker behind another render"),
+            std::string::npos)
+      << late->error->message;
+  ASSERT_TRUE(RunUntil([&] { return slow.has_value(); }, 5000));
+  EXPECT_TRUE(slow->ok());
+  RunUntil([] { return false; }, 100);
+  EXPECT_EQ(pool_->stats().served, 1) << "the skipped request's own reply is dropped";
+}
+
+TEST_P(PoolTest, CancelReachesARequestWaitingAtAWorker) {
+  if (GetParam() != std::string("real")) GTEST_SKIP() << "the fake worker ignores cancel frames";
+  StartPool("spin.mjs", 1);
+  std::optional<ipc::Reply> slow, waiting;
+  pool_->Submit(Render(1, "Spin", R"({"ms":300})"), [&](std::string&& p) { slow = Decode(p); });
+  auto job = pool_->Submit(Render(2, "Echo", "{}"), [&](std::string&& p) { waiting = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().in_flight == 2; }));
+  EXPECT_FALSE(pool_->CancelQueued(job)) << "it is at the worker, not in the queue";
+  EXPECT_TRUE(pool_->Cancel(job));
+  ASSERT_TRUE(RunUntil([&] { return slow.has_value() && waiting.has_value(); }, 5000));
+  EXPECT_TRUE(slow->ok());
+  ASSERT_FALSE(waiting->ok());
+  EXPECT_EQ(waiting->error->code, ErrorCode::kCancelled);
 }
 
 TEST_P(PoolTest, StopAnswersQueuedRequestsWithShuttingDown) {

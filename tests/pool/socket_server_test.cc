@@ -190,7 +190,7 @@ TEST_P(SocketServerTest, OversizedFrameGetsTooLargeAndCloses) {
 }
 
 TEST_P(SocketServerTest, CancelAnswersQueuedTargetsAndForwardsRunningOnes) {
-  StartPool("spin.mjs", 1);
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/1);
   Listen();
   WithClients([&] {
     Client c(path_);
@@ -231,7 +231,7 @@ TEST_P(SocketServerTest, CancelAnswersQueuedTargetsAndForwardsRunningOnes) {
 }
 
 TEST_P(SocketServerTest, RepliesForAClosedConnectionAreDropped) {
-  StartPool("spin.mjs", 1);
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/1);
   Listen();
   WithClients([&] {
     {

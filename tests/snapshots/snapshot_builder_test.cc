@@ -1,6 +1,6 @@
 // Startup snapshots of a bundle and the isolation of a context per render: engines started from a
 // snapshot render exactly what engines that evaluate the bundle render, and no render sees what
-// an earlier one left behind unless context reuse is asked for.
+// an earlier one left behind in a fresh context (isolation_test.cc covers every mode).
 #include "snapshots/snapshot_builder.h"
 
 #include <gtest/gtest.h>
@@ -62,9 +62,10 @@ std::string Html(isolates::Engine* engine, const std::string& component, const s
 // The two ways an engine gets its contexts: by evaluating the bundle, or from its snapshot.
 class ContextSource : public ::testing::TestWithParam<bool> {
  protected:
-  std::unique_ptr<isolates::Engine> Create(const std::string& bundle, bool reuse_context) {
+  std::unique_ptr<isolates::Engine> Create(const std::string& bundle,
+                                           isolates::Isolation isolation) {
     isolates::EngineOptions options = Options(bundle);
-    options.reuse_context = reuse_context;
+    options.isolation = isolation;
     if (GetParam()) {
       options.snapshot_blob = MustBuild(bundle);
       if (options.snapshot_blob.empty()) return nullptr;
@@ -74,7 +75,7 @@ class ContextSource : public ::testing::TestWithParam<bool> {
 };
 
 TEST_P(ContextSource, AFreshContextPerRenderSeesNothingAnEarlierRenderLeft) {
-  auto engine = Create(Bundle("leaky.mjs"), /*reuse_context=*/false);
+  auto engine = Create(Bundle("leaky.mjs"), isolates::Isolation::kFresh);
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(Html(engine.get(), "Set", R"({"value":"secret-of-request-1"})"),
             "set secret-of-request-1");
@@ -86,7 +87,7 @@ TEST_P(ContextSource, AFreshContextPerRenderSeesNothingAnEarlierRenderLeft) {
 }
 
 TEST_P(ContextSource, AReusedContextKeepsWhatRendersLeft) {
-  auto engine = Create(Bundle("leaky.mjs"), /*reuse_context=*/true);
+  auto engine = Create(Bundle("leaky.mjs"), isolates::Isolation::kShared);
   ASSERT_NE(engine, nullptr);
   EXPECT_EQ(Html(engine.get(), "Set", R"({"value":"a"})"), "set a");
   ASSERT_TRUE(engine->PrepareNextRender().ok());
@@ -95,7 +96,7 @@ TEST_P(ContextSource, AReusedContextKeepsWhatRendersLeft) {
 }
 
 TEST_P(ContextSource, TimersAndConsoleWorkInEveryContext) {
-  auto engine = Create(Bundle("leaky.mjs"), /*reuse_context=*/false);
+  auto engine = Create(Bundle("leaky.mjs"), isolates::Isolation::kFresh);
   ASSERT_NE(engine, nullptr);
   for (int i = 0; i < 3; ++i) {
     std::vector<ipc::ConsoleLine> console;
@@ -110,13 +111,18 @@ TEST_P(ContextSource, TimersAndConsoleWorkInEveryContext) {
 
 TEST_P(ContextSource, TheReactAppRendersExactlyItsExpectedOutput) {
   const std::string app = SSRD_REACT_APP_DIR;
-  auto engine = Create(app + "/dist/server.mjs", /*reuse_context=*/false);
-  ASSERT_NE(engine, nullptr);
-  for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(Html(engine.get(), "Tiny", ReadText(app + "/expected/tiny.props.json")),
-              ReadText(app + "/expected/tiny.html"));
-    EXPECT_EQ(Html(engine.get(), "ProductPage", ReadText(app + "/expected/product-page.props.json")),
-              ReadText(app + "/expected/product-page.html"));
+  for (isolates::Isolation isolation : {isolates::Isolation::kFresh, isolates::Isolation::kGuarded}) {
+    auto engine = Create(app + "/dist/server.mjs", isolation);
+    ASSERT_NE(engine, nullptr);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(Html(engine.get(), "Tiny", ReadText(app + "/expected/tiny.props.json")),
+                ReadText(app + "/expected/tiny.html"));
+      EXPECT_EQ(Html(engine.get(), "ProductPage",
+                     ReadText(app + "/expected/product-page.props.json")),
+                ReadText(app + "/expected/product-page.html"));
+    }
+    // Rendering the app leaves nothing behind that the guard objects to.
+    EXPECT_EQ(engine->context_resets(), 0u) << isolates::IsolationName(isolation);
   }
 }
 

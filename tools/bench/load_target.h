@@ -60,6 +60,9 @@ class Target {
   // server is not up yet.
   virtual CallOutcome Probe() = 0;
   virtual std::string Name() const = 0;
+  // The server's own counters after a run, as " stat_NAME=VALUE" fields for the result line
+  // (ssrd: its `stats` reply); "" when the server has none or cannot say.
+  virtual std::string ServerStats() { return {}; }
 };
 
 struct RenderRequest {

@@ -1,19 +1,28 @@
-// ssrd_loadgen: a closed-loop load generator for ssrd and the peers it is compared with.
+// ssrd_loadgen: a load generator for ssrd and the peers it is compared with.
 //
 //   ssrd_loadgen (--socket S | --http HOST:PORT [--http-path P] [--http-body JSON] | --pipe)
 //                --component C [--props JSON] [--expect MARKER] [--min-bytes N]
-//                --connections N --in-flight M --duration-s T [--warmup-s W] [--requests K]
+//                --connections N [--in-flight M | --rate R [--max-outstanding K]]
+//                --duration-s T [--warmup-s W] [--requests K]
 //                [--spawn CMD [--child-log FILE] [--child-pid-file FILE] [--start-timeout-s S]
-//                 [--cold-start-only]] [--rss-pid PID] [--ping] [--label NAME]
+//                 [--ready-pattern TEXT] [--cold-start-only]] [--rss-pid PID] [--ping] [--label NAME]
 //
-// N connections with M requests in flight on each (one thread per request slot, each waiting for
-// its reply before sending the next), for W seconds of warm-up and then T measured seconds (or
-// K measured requests, whichever ends first). With --spawn it starts the server itself in a
-// process group of its own, times spawn -> first good reply (the cold start), and stops the
-// whole group at the end, also when ssrd_loadgen is interrupted (signal_guard.h); --pipe
-// requires it (the bridge IS the child's stdin/stdout). While the measured phase runs, the
-// server's process tree is sampled for memory (peak RSS and PSS, each process's peak RSS) and
-// CPU time.
+// Closed loop (the default): N connections with M requests in flight on each (one thread per
+// request slot, each waiting for its reply before sending the next), for W seconds of warm-up and
+// then T measured seconds (or K measured requests, whichever ends first).
+//
+// Open loop (--rate R, ssrd only): R requests/s in all, paced over N raw connections whatever the
+// replies do, however many are in flight (open_loop.h): what the server does past what it can
+// render. Counts good replies and each error code (`overloaded` above all) that arrive in the
+// measured window; --requests bounds every send, warm-up included.
+//
+// With --spawn it starts the server itself in a process group of its own, times spawn -> first
+// good reply (the cold start) and, with --ready-pattern, spawn -> the first time the child's
+// output (its --child-log) contains TEXT, and stops the whole group at the end, also when
+// ssrd_loadgen is interrupted (signal_guard.h); --pipe requires it (the bridge IS the child's
+// stdin/stdout). While the measured phase runs, the server's process tree is sampled for memory
+// (peak RSS and PSS, each process's peak RSS) and CPU time. After it, ssrd's own counters (its
+// `stats` reply) are added as stat_NAME fields.
 //
 // Prints one line of key=value fields on stdout (docs/benchmarks.md reads them). Errors are data:
 // the run still exits 0 and counts them by code. Exit 1: the run could not happen (cannot
@@ -33,13 +42,16 @@
 #include <thread>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "tools/bench/child_process.h"
 #include "tools/bench/load_target.h"
+#include "tools/bench/open_loop.h"
 #include "tools/bench/proc_tree.h"
 #include "tools/bench/signal_guard.h"
 
@@ -62,6 +74,9 @@ struct Options {
   bool ping = false;
   int rss_pid = 0;
   int timeout_ms = 30000;
+  double rate = 0;  // > 0: open loop at this many requests/s
+  int max_outstanding = 65536;
+  std::string ready_pattern;
 };
 
 struct SlotStats {
@@ -152,6 +167,66 @@ std::string Fixed(double value, int decimals) {
   return text;
 }
 
+// Times spawn -> the first time the child's log contains a pattern (ssrd's "ready" line), by
+// reading what the log gained every millisecond on a thread of its own: the cold-start probe
+// blocks in its request meanwhile.
+class ReadyWatcher {
+ public:
+  ReadyWatcher(std::string path, std::string pattern, Clock::time_point since)
+      : path_(std::move(path)), pattern_(std::move(pattern)), since_(since) {
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~ReadyWatcher() { Stop(); }
+
+  // Waits up to `wait` for the pattern; then stops watching. The milliseconds from `since`, or
+  // a negative value when the pattern was not seen.
+  double WaitMs(std::chrono::milliseconds wait) {
+    const auto until = Clock::now() + wait;
+    while (found_ms_.load() < 0 && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    Stop();
+    return found_ms_.load();
+  }
+
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Watch() {
+    int fd = -1;
+    std::string text;  // what was read and not yet ruled out
+    char chunk[4096];
+    while (!stop_.load()) {
+      if (fd < 0) fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        ssize_t n;
+        while ((n = ::read(fd, chunk, sizeof chunk)) > 0) {
+          const auto now = Clock::now();
+          text.append(chunk, static_cast<std::size_t>(n));
+          if (text.find(pattern_) != std::string::npos) {
+            found_ms_.store(std::chrono::duration<double, std::milli>(now - since_).count());
+            ::close(fd);
+            return;
+          }
+          // Keep only what could still begin the pattern.
+          if (text.size() >= pattern_.size()) text.erase(0, text.size() - pattern_.size() + 1);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (fd >= 0) ::close(fd);
+  }
+
+  const std::string path_, pattern_;
+  const Clock::time_point since_;
+  std::atomic<bool> stop_{false};
+  std::atomic<double> found_ms_{-1};
+  std::thread thread_;
+};
+
 // The server started with --spawn: stopped, and its signal guard released, on every way out of
 // Run(), early error returns included.
 class SpawnedServer {
@@ -198,25 +273,98 @@ ssrd::ipc::Result<std::unique_ptr<Target>> MakeTarget(const Options& o, RenderRe
   return MakePipeTarget(child->TakeStdin(), child->TakeStdout(), std::move(request));
 }
 
+// The measured phase of either loop: started before the warm-up ends, finished after the window.
+struct Measured {
+  std::vector<std::uint32_t> micros;  // good requests only
+  std::map<std::string, std::uint64_t> errors;
+  double seconds = 0;
+  std::string extra;  // the loop's own fields
+};
+
+// Closed loop: one thread per slot, each waiting for its reply before sending the next.
+class ClosedLoop {
+ public:
+  ClosedLoop(const Options& o, std::vector<std::unique_ptr<Slot>> slots,
+             Clock::time_point measure_start, Clock::time_point measure_end)
+      : o_(o), slots_(std::move(slots)), start_(measure_start), end_(measure_end),
+        stats_(slots_.size()) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) threads_.emplace_back([this, i] { Drive(i); });
+  }
+
+  Measured Finish() {
+    for (auto& t : threads_) t.join();
+    Measured m;
+    auto last_end = start_;
+    for (const SlotStats& s : stats_) {
+      m.micros.insert(m.micros.end(), s.micros.begin(), s.micros.end());
+      for (const auto& [code, n] : s.errors) m.errors[code] += n;
+      last_end = std::max(last_end, s.last_end);
+    }
+    // With --requests the run may end before the duration; the rate is over the time it took.
+    const auto end = (o_.requests > 0 && last_end < end_) ? last_end : end_;
+    m.seconds = std::max(1e-9, std::chrono::duration<double>(end - start_).count());
+    m.extra = " connections=" + std::to_string(o_.connections) +
+              " in_flight=" + std::to_string(o_.in_flight) +
+              " concurrency=" + std::to_string(o_.connections * o_.in_flight);
+    return m;
+  }
+
+ private:
+  void Drive(std::size_t i) {
+    SlotStats& s = stats_[i];
+    s.micros.reserve(4096);
+    for (;;) {
+      const auto t0 = Clock::now();
+      if (t0 >= end_) break;
+      const bool measured = t0 >= start_;
+      if (measured && o_.requests > 0 && tickets_.fetch_add(1) >= o_.requests) break;
+      CallOutcome outcome = slots_[i]->Call();
+      const auto t1 = Clock::now();
+      // A request counts when it was sent after the warm-up and answered before the end.
+      if (!measured || t1 > end_) continue;
+      s.last_end = std::max(s.last_end, t1);
+      if (outcome.ok) {
+        s.micros.push_back(static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+      } else {
+        ++s.errors[outcome.error_code];
+      }
+    }
+  }
+
+  const Options& o_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  const Clock::time_point start_, end_;
+  std::atomic<long long> tickets_{0};
+  std::vector<SlotStats> stats_;
+  std::vector<std::thread> threads_;
+};
+
 int Run(const Options& o) {
   RenderRequest request{o.component, o.props, ResponseCheck{o.expect, o.min_bytes},
                         std::chrono::milliseconds(o.timeout_ms), o.ping};
+  const bool open_loop = o.rate > 0;
   std::ostringstream line;
   line << "loadgen label=" << (o.label.empty() ? "-" : o.label) << " target="
        << (!o.socket_path.empty() ? "ssrd" : !o.http.empty() ? "http" : "pipe")
-       << " component=" << (o.ping ? "ping" : o.component);
+       << " component=" << (o.ping ? "ping" : o.component)
+       << " loop=" << (open_loop ? "open" : "closed");
 
   // Declared before the target, so destroyed after it: the pipe bridge's target closes the
   // child's stdin first, which is the bridge's signal to exit.
   SpawnedServer child;
+  std::unique_ptr<ReadyWatcher> ready;
   const auto spawned_at = Clock::now();
   if (!o.spawn.empty()) {
     if (auto started = child.Start(o); !started) {
       std::cerr << "ssrd_loadgen: " << started.error().ToString() << "\n";
       return 1;
     }
+    if (!o.ready_pattern.empty()) {
+      ready = std::make_unique<ReadyWatcher>(o.child_log, o.ready_pattern, spawned_at);
+    }
   }
-  auto target = MakeTarget(o, std::move(request), child.get());
+  auto target = MakeTarget(o, request, child.get());
   if (!target) {
     std::cerr << "ssrd_loadgen: " << target.error().ToString() << "\n";
     return 1;
@@ -242,6 +390,12 @@ int Run(const Options& o) {
     }
     const double cold_ms = std::chrono::duration<double, std::milli>(Clock::now() - spawned_at).count();
     line << " cold_start_ms=" << Fixed(cold_ms, 1);
+    if (ready) {
+      // The line comes before the first reply, or (it is printed by another path) just after.
+      const double ready_ms = ready->WaitMs(std::chrono::milliseconds(1000));
+      line << " ready_ms=" << (ready_ms < 0 ? std::string("-") : Fixed(ready_ms, 1));
+      ready.reset();
+    }
     if (o.cold_start_only) {
       TreeSample sample = SampleTree(child->pid());
       line << " rss_kb=" << sample.rss_kb << " pss_kb=" << sample.pss_kb
@@ -252,45 +406,42 @@ int Run(const Options& o) {
     }
   }
 
-  std::vector<std::unique_ptr<Slot>> slots;
-  for (int c = 0; c < o.connections; ++c) {
-    auto opened = (*target)->OpenConnection(o.in_flight);
-    if (!opened) {
-      std::cerr << "ssrd_loadgen: connection " << c << ": " << opened.error().ToString() << "\n";
-      return 1;
-    }
-    for (auto& slot : *opened) slots.push_back(std::move(slot));
-  }
-
   const auto measure_start = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                                 std::chrono::duration<double>(o.warmup_s));
   const auto measure_end = measure_start + std::chrono::duration_cast<Clock::duration>(
                                                std::chrono::duration<double>(o.duration_s));
-  std::atomic<long long> tickets{0};
-  std::vector<SlotStats> stats(slots.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    threads.emplace_back([&, i] {
-      SlotStats& s = stats[i];
-      s.micros.reserve(4096);
-      for (;;) {
-        const auto t0 = Clock::now();
-        if (t0 >= measure_end) break;
-        const bool measured = t0 >= measure_start;
-        if (measured && o.requests > 0 && tickets.fetch_add(1) >= o.requests) break;
-        CallOutcome outcome = slots[i]->Call();
-        const auto t1 = Clock::now();
-        // A request counts when it was sent after the warm-up and answered before the end.
-        if (!measured || t1 > measure_end) continue;
-        s.last_end = std::max(s.last_end, t1);
-        if (outcome.ok) {
-          s.micros.push_back(static_cast<std::uint32_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
-        } else {
-          ++s.errors[outcome.error_code];
-        }
+  std::unique_ptr<ClosedLoop> closed;
+  std::unique_ptr<OpenLoop> open;
+  if (open_loop) {
+    OpenLoopOptions options;
+    options.socket_path = o.socket_path;
+    options.component = o.component;
+    options.props_json = o.props;
+    options.check = request.check;
+    options.rate = o.rate;
+    options.connections = o.connections;
+    options.measure_start = measure_start;
+    options.measure_end = measure_end;
+    options.max_requests = o.requests;
+    options.max_outstanding = o.max_outstanding;
+    options.drain = std::chrono::milliseconds(std::min(o.timeout_ms, 5000));
+    auto started = OpenLoop::Start(std::move(options));
+    if (!started) {
+      std::cerr << "ssrd_loadgen: " << started.error().ToString() << "\n";
+      return 1;
+    }
+    open = std::move(started).value();
+  } else {
+    std::vector<std::unique_ptr<Slot>> slots;
+    for (int c = 0; c < o.connections; ++c) {
+      auto opened = (*target)->OpenConnection(o.in_flight);
+      if (!opened) {
+        std::cerr << "ssrd_loadgen: connection " << c << ": " << opened.error().ToString() << "\n";
+        return 1;
       }
-    });
+      for (auto& slot : *opened) slots.push_back(std::move(slot));
+    }
+    closed = std::make_unique<ClosedLoop>(o, std::move(slots), measure_start, measure_end);
   }
 
   const pid_t rss_root = o.rss_pid > 0 ? o.rss_pid : child ? child->pid() : 0;
@@ -300,43 +451,54 @@ int Run(const Options& o) {
   const double machine_cpu_start = MachineBusySeconds();
   const double client_cpu_start = CpuSecondsOfThisProcess();
   const double server_cpu_start = rss_root > 0 ? SampleTree(rss_root).cpu_s : 0;
-  for (auto& t : threads) t.join();
+  Measured m;
+  std::uint64_t overloaded = 0;
+  if (open) {
+    OpenLoopResult r = open->Finish();
+    m.micros = std::move(r.micros);
+    m.errors = std::move(r.errors);
+    m.seconds = r.seconds;
+    overloaded = m.errors.count("overloaded") ? m.errors.at("overloaded") : 0;
+    m.extra = " connections=" + std::to_string(o.connections) + " rate=" + Fixed(o.rate, 0) +
+              " sent=" + std::to_string(r.sent) +
+              " offered_per_s=" + Fixed(static_cast<double>(r.sent_measured) / m.seconds, 1) +
+              " unsent=" + std::to_string(r.unsent) + " unanswered=" + std::to_string(r.unanswered);
+  } else {
+    m = closed->Finish();
+  }
   const double client_cpu = CpuSecondsOfThisProcess() - client_cpu_start;
   const double server_cpu = rss_root > 0 ? SampleTree(rss_root).cpu_s - server_cpu_start : 0;
   const double machine_cpu = MachineBusySeconds() - machine_cpu_start;
   memory.Finish();
+  const std::string server_stats = (*target)->ServerStats();
+  closed.reset();
+  open.reset();
+  target->reset();
   child.Stop();
 
-  std::vector<std::uint32_t> micros;
-  std::map<std::string, std::uint64_t> errors;
-  auto last_end = measure_start;
-  for (const SlotStats& s : stats) {
-    micros.insert(micros.end(), s.micros.begin(), s.micros.end());
-    for (const auto& [code, n] : s.errors) errors[code] += n;
-    last_end = std::max(last_end, s.last_end);
-  }
-  std::sort(micros.begin(), micros.end());
+  std::sort(m.micros.begin(), m.micros.end());
   std::uint64_t error_count = 0;
   std::string by_code;
-  for (const auto& [code, n] : errors) {
+  for (const auto& [code, n] : m.errors) {
     error_count += n;
     by_code += (by_code.empty() ? "" : ",") + code + ":" + std::to_string(n);
   }
-  // With --requests the run may end before the duration; the rate is over the time it took.
-  const auto end = (o.requests > 0 && last_end < measure_end) ? last_end : measure_end;
-  const double seconds = std::max(1e-9, std::chrono::duration<double>(end - measure_start).count());
-  const double mean = micros.empty() ? 0
-      : std::accumulate(micros.begin(), micros.end(), 0.0) / static_cast<double>(micros.size());
+  const double mean = m.micros.empty() ? 0
+      : std::accumulate(m.micros.begin(), m.micros.end(), 0.0) / static_cast<double>(m.micros.size());
 
-  line << " connections=" << o.connections << " in_flight=" << o.in_flight
-       << " concurrency=" << o.connections * o.in_flight << " seconds=" << Fixed(seconds, 3)
-       << " total=" << micros.size() + error_count << " ok=" << micros.size()
+  line << m.extra << " seconds=" << Fixed(m.seconds, 3)
+       << " total=" << m.micros.size() + error_count << " ok=" << m.micros.size()
        << " errors=" << error_count << " errors_by_code=" << (by_code.empty() ? "-" : by_code)
-       << " renders_per_s=" << Fixed(static_cast<double>(micros.size()) / seconds, 1)
-       << " p50_us=" << Fixed(Percentile(micros, 50), 0)
-       << " p90_us=" << Fixed(Percentile(micros, 90), 0)
-       << " p99_us=" << Fixed(Percentile(micros, 99), 0) << " mean_us=" << Fixed(mean, 0)
-       << " max_us=" << (micros.empty() ? 0 : micros.back())
+       << " renders_per_s=" << Fixed(static_cast<double>(m.micros.size()) / m.seconds, 1);
+  if (open_loop) {
+    // Good replies/s is renders_per_s; what the refusals cost is beside it.
+    line << " overloaded=" << overloaded
+         << " overloaded_per_s=" << Fixed(static_cast<double>(overloaded) / m.seconds, 1);
+  }
+  line << " p50_us=" << Fixed(Percentile(m.micros, 50), 0)
+       << " p90_us=" << Fixed(Percentile(m.micros, 90), 0)
+       << " p99_us=" << Fixed(Percentile(m.micros, 99), 0) << " mean_us=" << Fixed(mean, 0)
+       << " max_us=" << (m.micros.empty() ? 0 : m.micros.back())
        << " client_cpu_s=" << Fixed(client_cpu, 2) << " machine_cpu_s=" << Fixed(machine_cpu, 2);
   if (rss_root > 0) {
     // Busy time that was neither the server's nor ours: other work on the machine, which skews
@@ -348,6 +510,7 @@ int Run(const Options& o) {
            << " procs=" << memory.processes() << " rss_each_kb=" << memory.EachRss();
     }
   }
+  line << server_stats;
   std::cout << line.str() << std::endl;
   return 0;
 }
@@ -358,7 +521,7 @@ int main(int argc, char** argv) {
   // A peer that dies mid-write must be an error count, not the end of the load generator.
   std::signal(SIGPIPE, SIG_IGN);
   Options o;
-  CLI::App app{"ssrd_loadgen: N connections x M requests in flight against ssrd or a peer"};
+  CLI::App app{"ssrd_loadgen: N connections x M requests in flight (or R requests/s) against ssrd or a peer"};
   auto* socket = app.add_option("--socket", o.socket_path, "ssrd's Unix socket");
   auto* http = app.add_option("--http", o.http, "HTTP/1.1 server on loopback, HOST:PORT");
   auto* pipe = app.add_flag("--pipe", o.pipe, "JSON lines on the --spawn'ed child's stdin/stdout");
@@ -375,8 +538,17 @@ int main(int argc, char** argv) {
   app.add_option("--min-bytes", o.min_bytes, "smallest good reply")->capture_default_str();
   app.add_option("--connections", o.connections, "client connections")
       ->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--in-flight", o.in_flight, "requests in flight per connection")
+  auto* in_flight = app.add_option("--in-flight", o.in_flight, "requests in flight per connection")
       ->check(CLI::PositiveNumber)->capture_default_str();
+  auto* rate = app.add_option("--rate", o.rate,
+                              "open loop: send this many requests/s in all, whatever the replies "
+                              "(ssrd only)")
+      ->check(CLI::PositiveNumber);
+  rate->excludes(in_flight);
+  app.add_option("--max-outstanding", o.max_outstanding,
+                 "open loop: unanswered requests per connection above which a due request is "
+                 "not sent (counted as unsent)")
+      ->check(CLI::PositiveNumber)->capture_default_str()->needs(rate);
   app.add_option("--duration-s", o.duration_s, "measured seconds")
       ->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--warmup-s", o.warmup_s, "unmeasured seconds first")
@@ -392,6 +564,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--cold-start-only", o.cold_start_only, "stop after the first good reply")
       ->needs(spawn);
+  app.add_option("--ready-pattern", o.ready_pattern,
+                 "also time spawn -> the first time the child's log contains this text "
+                 "(ready_ms; needs --child-log)")
+      ->needs(spawn);
   app.add_option("--rss-pid", o.rss_pid,
                  "sample this process tree's memory (default: the spawned child)");
   app.add_flag("--ping", o.ping, "ssrd: ping the supervisor instead of rendering")->needs(socket);
@@ -404,6 +580,14 @@ int main(int argc, char** argv) {
   }
   if (o.component.empty() && !o.ping) {
     std::cerr << "ssrd_loadgen: --component is required\n";
+    return 2;
+  }
+  if (o.rate > 0 && (o.socket_path.empty() || o.ping)) {
+    std::cerr << "ssrd_loadgen: --rate drives ssrd's socket (--socket) with renders\n";
+    return 2;
+  }
+  if (!o.ready_pattern.empty() && o.child_log.empty()) {
+    std::cerr << "ssrd_loadgen: --ready-pattern reads the child's output from --child-log\n";
     return 2;
   }
   if (o.pipe && o.spawn.empty()) {

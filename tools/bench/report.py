@@ -4,43 +4,46 @@
 The results file has one record a line, the kind first:
   meta KEY VALUE…          the machine, the versions, the run's settings
   note TEXT…               something the run could not do, said in the report
+  round N k=v…             a round began: idle_before (the machine's idle % just before it)
   failed LABEL REASON…     a measurement that did not happen, and why
-  loadgen label=L k=v…     an ssrd_loadgen line (throughput, or cold start with --cold-start-only)
+  loadgen label=L k=v…     an ssrd_loadgen line (closed loop, open loop, or a cold start)
   inproc label=L k=v…      a bench_render summary (the in-process limit)
-Labels: SYSTEM.COMPONENT.cN for throughput, cold.SYSTEM.RUN for cold starts,
-inproc.COMPONENT.CONTEXT for the in-process limit.
+Labels end in .rN, the round: NAME.COMPONENT.cN.rN for throughput (NAME a peer or an ssrd
+variant: ssrd, ssrd-shared, ssrd-fresh, ssrd-ping, ssrd-recycle), ssrd-overload.Tiny.xF.rN for the
+open loop, inproc.COMPONENT.ISOLATION.rN for the in-process limit, cold.NAME.rN.RUN for cold
+starts. Every figure shown is the median over the rounds of the same label.
 
 Every ratio is between figures of the same run. A figure that is missing (its measurement
 failed or was skipped) is shown as such, and a target that needs it is NOT MEASURED, never met.
 """
 import argparse
+import re
 import statistics
 import sys
 
-SYSTEMS = {
-    "ssrd": "ssrd, 2 workers",
-    "ssrd-reuse": "ssrd --reuse-context, 2 workers",
-    "ssrd-ping": "ssrd ping (supervisor only, no worker)",
+PEERS = ["hypernova", "node-http", "piscina", "bun"]
+PEER_NAMES = {
     "hypernova": "hypernova, 2 workers",
     "node-http": "Node http + renderToString",
     "piscina": "Node http + piscina, 2 threads",
     "bun": "Bun pipe bridge",
 }
-PEERS = ["hypernova", "node-http", "piscina", "bun"]
-COLD = {
-    "ssrd-snapshot": "ssrd, 1 worker, from the cached snapshot",
-    "ssrd-no-snapshot": "ssrd, 1 worker, --no-snapshot",
-    "ssrd-empty-cache": "ssrd, 1 worker, empty cache (builds the snapshot first)",
-    "ssrd": "ssrd, 1 worker",
-    "hypernova": "hypernova, 1 worker",
-    "node-http": "Node http + renderToString",
-    "piscina": "Node http + piscina, 1 thread",
-    "bun": "Bun pipe bridge",
-}
+# The in-process figure the targets compare with: one context, no check, no IPC (the render alone).
+INPROC_BASELINE = "shared"
+# A measurement during which other processes kept more than this share of the machine busy is
+# marked: its figures are lower than the system under test can do.
+OTHER_LOAD_MARK = 0.10
+LABEL = re.compile(r"^(?P<base>.+)\.r(?P<round>\d+)(?:\.(?P<run>\d+))?$")
+
+
+def split_label(label):
+    """(base, round) of a label; round None when it has none."""
+    match = LABEL.match(label)
+    return (match["base"], int(match["round"])) if match else (label, None)
 
 
 def parse(path):
-    meta, notes, failed, runs = {}, [], {}, {}
+    meta, notes, failed, rounds, samples = {}, [], {}, {}, {}
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             kind, _, rest = line.rstrip("\n").partition(" ")
@@ -49,13 +52,18 @@ def parse(path):
                 meta[key] = value
             elif kind == "note":
                 notes.append(rest)
+            elif kind == "round":
+                number, _, fields = rest.partition(" ")
+                rounds[int(number)] = dict(f.split("=", 1) for f in fields.split() if "=" in f)
             elif kind == "failed":
                 label, _, reason = rest.partition(" ")
                 failed[label] = reason
             elif kind in ("loadgen", "inproc"):
                 fields = dict(f.split("=", 1) for f in rest.split() if "=" in f)
-                runs[fields.get("label", "-")] = fields
-    return meta, notes, failed, runs
+                base, number = split_label(fields.get("label", "-"))
+                fields["round"] = number
+                samples.setdefault(base, []).append(fields)
+    return meta, notes, failed, rounds, samples
 
 
 def num(fields, key):
@@ -63,6 +71,20 @@ def num(fields, key):
         return float(fields[key]) if fields and key in fields else None
     except ValueError:
         return None
+
+
+def code_count(fields, code):
+    """How many replies of an error code a loadgen line counted (errors_by_code)."""
+    for part in (fields or {}).get("errors_by_code", "-").split(","):
+        name, _, n = part.rpartition(":")
+        if name == code:
+            return int(n)
+    return 0
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
 def fmt(value, decimals=0):
@@ -81,21 +103,40 @@ def mib(kb):
     return None if kb is None else kb / 1024
 
 
-# A measurement during which other processes kept more than this share of the machine busy is
-# marked: its figures are lower than the system under test can do.
-OTHER_LOAD_MARK = 0.10
-
-
 class Report:
-    def __init__(self, meta, notes, failed, runs):
-        self.meta, self.notes, self.failed, self.runs = meta, notes, failed, runs
+    def __init__(self, meta, notes, failed, rounds, samples):
+        self.meta, self.notes, self.failed, self.rounds, self.samples = meta, notes, failed, rounds, samples
+        self.round_count = int(meta.get("rounds") or max(rounds, default=1))
         self.out = []
+        guarded = meta.get("default_isolation", "guarded") == "guarded"
+        self.guarded = guarded
+        self.names = {
+            "ssrd": "ssrd, 2 workers, as it ships" + (" (guarded)" if guarded else " (a fresh context per render)"),
+            "ssrd-shared": "ssrd --isolation shared, 2 workers" if guarded else "ssrd --reuse-context, 2 workers",
+            "ssrd-fresh": "ssrd --isolation fresh, 2 workers",
+            "ssrd-ping": "ssrd ping (supervisor only, no worker)",
+            "ssrd-recycle": f"ssrd --recycle-after {meta.get('recycle_after', '?')}, 2 workers",
+            **PEER_NAMES,
+        }
+        self.inproc_names = {
+            "shared": "in-process limit: one isolate, one context, no check, no IPC",
+            "guarded": "in-process, one context with the guard",
+            "fresh": "in-process, a fresh context per render",
+        }
 
     def say(self, text=""):
         self.out.append(text)
 
-    def run(self, label):
-        return self.runs.get(label)
+    # --- samples and medians ---------------------------------------------------------------
+
+    def of(self, base):
+        return self.samples.get(base, [])
+
+    def med(self, base, key):
+        return median(num(f, key) for f in self.of(base))
+
+    def by_round(self, base, key):
+        return {f["round"]: num(f, key) for f in self.of(base) if num(f, key) is not None}
 
     def other_share(self, fields):
         """The share of the machine's CPUs that other processes used during a measurement."""
@@ -103,46 +144,61 @@ class Report:
         cores = float(self.meta.get("cores") or 1)
         return None if other is None or not seconds else other / (seconds * cores)
 
-    def marked(self, name, fields):
+    def noisy(self, fields):
         share = self.other_share(fields)
-        return f"{name} ⚠" if share is not None and share > OTHER_LOAD_MARK else name
+        return share is not None and share > OTHER_LOAD_MARK
 
-    def busiest(self):
-        shares = [(self.other_share(f), label) for label, f in self.runs.items()
-                  if self.other_share(f) is not None]
-        return max(shares) if shares else None
+    def marked(self, name, base):
+        fields = self.of(base)
+        noisy = sum(1 for f in fields if self.noisy(f))
+        if len(fields) < self.round_count:
+            name += f" ({len(fields)} of {self.round_count} rounds)"
+        if noisy:
+            name += " ⚠" if self.round_count == 1 else f" ⚠{noisy}"
+        return name
 
-    def why_missing(self, label):
-        if label not in self.failed:
+    def failures_of(self, base):
+        return [label for label in self.failed if split_label(label)[0] == base]
+
+    def why_missing(self, base):
+        labels = self.failures_of(base)
+        if not labels:
             return "not measured"
-        return "not started (see Failed measurements)" if self.failed[label].startswith("not started") \
+        return "not started (see Failed measurements)" if all(
+            self.failed[label].startswith("not started") for label in labels) \
             else "FAILED (see Failed measurements)"
 
-    def failures(self):
-        if not self.failed:
-            return
-        self.say("## Failed measurements")
-        self.say()
-        for label, reason in self.failed.items():
-            self.say(f"- `{label}`: {reason}")
-        self.say()
+    def per_round_text(self, values, unit="×", decimals=2):
+        """' (rounds: a, b, c)' for several rounds, '' for one."""
+        values = [v for _, v in sorted(values.items()) if v is not None]
+        if len(values) < 2:
+            return ""
+        return " (rounds: " + ", ".join(f"{v:.{decimals}f}{unit}" for v in values) + ")"
 
-    def rps(self, label):
-        return num(self.run(label), "renders_per_s")
-
-    def inproc_rps(self, component, context="reused"):
-        return self.rps(f"inproc.{component}.{context}")
+    def round_ratios(self, a_base, a_key, b_base, b_key, scale=1.0):
+        a, b = self.by_round(a_base, a_key), self.by_round(b_base, b_key)
+        return {r: ratio(a[r], scale * b[r]) for r in a if r in b}
 
     # --- throughput --------------------------------------------------------------------------
 
-    def errors(self, fields):
-        count = int(num(fields, "errors") or 0)
-        by_code = fields.get("errors_by_code", "-")
-        return "0" if count == 0 else f"**{count}** ({by_code})"
+    def errors(self, base):
+        total, codes = 0, {}
+        for fields in self.of(base):
+            total += int(num(fields, "errors") or 0)
+            for part in fields.get("errors_by_code", "-").split(","):
+                if ":" in part:
+                    code, n = part.rsplit(":", 1)
+                    codes[code] = codes.get(code, 0) + int(n)
+        if total == 0:
+            return "0"
+        return f"**{total}** ({','.join(f'{c}:{n}' for c, n in sorted(codes.items()))})"
 
-    def cpu_per_render(self, fields):
-        cpu, ok = num(fields, "server_cpu_s"), num(fields, "ok")
-        return None if cpu is None or not ok else cpu / ok * 1e6
+    def cpu_per_render(self, base):
+        values = []
+        for fields in self.of(base):
+            cpu, ok = num(fields, "server_cpu_s"), num(fields, "ok")
+            values.append(None if cpu is None or not ok else cpu / ok * 1e6)
+        return median(values)
 
     def workload(self, component, concurrency):
         self.say(f"### {component}, concurrency {concurrency}")
@@ -150,122 +206,220 @@ class Report:
         self.say("| system | renders/s | p50 µs | p90 µs | p99 µs | errors | server CPU µs/render "
                  "| ssrd ÷ it |")
         self.say("|---|---|---|---|---|---|---|---|")
-        ssrd = self.rps(f"ssrd.{component}.c{concurrency}")
-        for context, name in (("reused", "in-process limit: one isolate, one context, no IPC"),
-                              ("fresh", "in-process, a fresh context per render from the snapshot")):
-            label = f"inproc.{component}.{context}"
-            fields = self.run(label)
-            if fields is None:
-                self.say(f"| {name} | {self.why_missing(label)} | | | | | | |")
+        ssrd = self.med(f"ssrd.{component}.c{concurrency}", "renders_per_s")
+        for isolation, name in self.inproc_names.items():
+            base = f"inproc.{component}.{isolation}"
+            if not self.of(base):
+                if self.failures_of(base):
+                    self.say(f"| {name} | {self.why_missing(base)} | | | | | | |")
                 continue
-            self.say(f"| {name} | {fmt(num(fields, 'renders_per_s'))} | {fmt(num(fields, 'p50_us'), 1)} "
-                     f"| {fmt(num(fields, 'p90_us'), 1)} | {fmt(num(fields, 'p99_us'), 1)} | 0 "
-                     f"| {fmt(num(fields, 'mean_us'), 1)} | {times(ratio(ssrd, num(fields, 'renders_per_s')))} |")
-            if concurrency > 1 and context == "reused":
-                twice = 2 * num(fields, "renders_per_s")
+            rps = self.med(base, "renders_per_s")
+            self.say(f"| {self.marked(name, base)} | {fmt(rps)} | {fmt(self.med(base, 'p50_us'), 1)} "
+                     f"| {fmt(self.med(base, 'p90_us'), 1)} | {fmt(self.med(base, 'p99_us'), 1)} | 0 "
+                     f"| {fmt(self.med(base, 'mean_us'), 1)} | {times(ratio(ssrd, rps))} |")
+            if concurrency > 1 and isolation == INPROC_BASELINE and rps is not None:
                 self.say(f"| 2 × the in-process limit (2 workers on 2 cores, nothing lost) "
-                         f"| {fmt(twice)} | | | | | | {times(ratio(ssrd, twice))} |")
-        names = ["ssrd", "ssrd-reuse"] + (["ssrd-ping"] if (component, concurrency) == ("Tiny", 1) else [])
+                         f"| {fmt(2 * rps)} | | | | | | {times(ratio(ssrd, 2 * rps))} |")
+        names = ["ssrd", "ssrd-shared", "ssrd-fresh"]
+        if (component, concurrency) == ("Tiny", 1):
+            names.append("ssrd-ping")
         for system in names + PEERS:
-            label = f"{system}.{component}.c{concurrency}" if system != "ssrd-ping" else "ssrd-ping.c1"
-            fields = self.run(label)
-            if fields is None:
-                if system in ("ssrd-reuse", "ssrd-ping") and label not in self.failed:
-                    continue  # only measured where it tells something
-                self.say(f"| {SYSTEMS[system]} | {self.why_missing(label)} | | | | | | |")
+            base = f"{system}.{component}.c{concurrency}" if system != "ssrd-ping" else "ssrd-ping.ping.c1"
+            if not self.of(base):
+                if system != "ssrd" and system not in PEERS and not self.failures_of(base):
+                    continue  # a variant this ssrd cannot run (see the notes)
+                self.say(f"| {self.names[system]} | {self.why_missing(base)} | | | | | | |")
                 continue
-            versus = "" if system == "ssrd" else times(ratio(ssrd, num(fields, "renders_per_s")))
-            self.say(f"| {self.marked(SYSTEMS[system], fields)} | {fmt(num(fields, 'renders_per_s'))} | {fmt(num(fields, 'p50_us'))} "
-                     f"| {fmt(num(fields, 'p90_us'))} | {fmt(num(fields, 'p99_us'))} | {self.errors(fields)} "
-                     f"| {fmt(self.cpu_per_render(fields))} | {versus} |")
+            rps = self.med(base, "renders_per_s")
+            versus = "" if system == "ssrd" else times(ratio(ssrd, rps))
+            self.say(f"| {self.marked(self.names[system], base)} | {fmt(rps)} | {fmt(self.med(base, 'p50_us'))} "
+                     f"| {fmt(self.med(base, 'p90_us'))} | {fmt(self.med(base, 'p99_us'))} | {self.errors(base)} "
+                     f"| {fmt(self.cpu_per_render(base))} | {versus} |")
         self.say()
 
-    # --- fresh context ---------------------------------------------------------------------
+    # --- isolation ---------------------------------------------------------------------------
 
-    def fresh_context(self):
-        rows = []
+    def stat_total(self, base, name):
+        values = [num(f, f"stat_{name}") for f in self.of(base)]
+        values = [v for v in values if v is not None]
+        return sum(values) if values else None
+
+    def isolation(self):
+        self.say("## Isolation")
+        self.say()
+        default = "guarded" if self.guarded else "a fresh context per render"
+        self.say(f"ssrd's default ({default}) against its other modes, end to end (2 workers) and in "
+                 "process (one isolate, no IPC). `shared`: one context for every render, no check; "
+                 "`guarded`: one context, checked after each render and replaced when a render left "
+                 "something behind (each replacement counts in `context_resets`); `fresh`: a new "
+                 "context per render. Cost: the share of `shared`'s renders/s a mode loses.")
+        self.say()
+        self.say(f"| workload | default renders/s | shared | fresh | cost of the default | cost of fresh "
+                 f"| context resets (default, all rounds) |")
+        self.say("|---|---|---|---|---|---|---|")
         for component in ("Tiny", "ProductPage"):
             for concurrency in (1, 16):
-                fresh = self.run(f"ssrd.{component}.c{concurrency}")
-                reuse = self.run(f"ssrd-reuse.{component}.c{concurrency}")
-                if fresh is None or reuse is None:
-                    continue
-                f, r = num(fresh, "renders_per_s"), num(reuse, "renders_per_s")
-                cost = None if not r else (1 - f / r) * 100
-                rows.append(f"| {component}, concurrency {concurrency} | {fmt(f)} | {fmt(r)} "
-                            f"| {fmt(cost)}% | {fmt(self.cpu_per_render(fresh))} "
-                            f"| {fmt(self.cpu_per_render(reuse))} |")
+                d = self.med(f"ssrd.{component}.c{concurrency}", "renders_per_s")
+                s = self.med(f"ssrd-shared.{component}.c{concurrency}", "renders_per_s")
+                # Before --isolation, a fresh context per render was the default itself.
+                f = self.med(f"ssrd-fresh.{component}.c{concurrency}", "renders_per_s") if self.guarded else d
+                cost = lambda x: "–" if x is None or not s else f"{(1 - x / s) * 100:.0f}%"
+                resets = self.stat_total(f"ssrd.{component}.c{concurrency}", "context_resets")
+                self.say(f"| {component}, concurrency {concurrency} | {fmt(d)} | {fmt(s)} | {fmt(f)} "
+                         f"| {cost(d)} | {cost(f)} | {fmt(resets)} |")
+        self.say()
+        self.say("In process, µs per render (mean; the guard's cost is guarded − shared):")
+        self.say()
+        self.say("| component | shared | guarded | fresh | the guard's cost µs |")
+        self.say("|---|---|---|---|---|")
+        for component in ("Tiny", "ProductPage"):
+            means = {i: self.med(f"inproc.{component}.{i}", "mean_us") for i in ("shared", "guarded", "fresh")}
+            guard = None if means["guarded"] is None or means["shared"] is None else means["guarded"] - means["shared"]
+            self.say(f"| {component} | {fmt(means['shared'], 1)} | {fmt(means['guarded'], 1)} "
+                     f"| {fmt(means['fresh'], 1)} | {fmt(guard, 1)} |")
+        self.say()
+
+    # --- overload ----------------------------------------------------------------------------
+
+    def overload_base(self):
+        return f"ssrd-overload.Tiny.x{self.meta.get('overload_factor', '4')}"
+
+    def goodput_by_round(self):
+        factor = float(self.meta.get("overload_factor") or 4)
+        out = {}
+        for fields in self.of(self.overload_base()):
+            rate, good = num(fields, "rate"), num(fields, "renders_per_s")
+            out[fields["round"]] = ratio(good, None if rate is None else rate / factor)
+        return out
+
+    def overload(self):
+        factor = self.meta.get("overload_factor", "4")
+        base = self.overload_base()
+        self.say("## Overload")
+        self.say()
+        self.say(f"ssrd as it ships, Tiny, in an open loop: requests sent at {factor}× the sustainable rate "
+                 "(ssrd's Tiny concurrency-16 closed loop in the same round) over 4 connections, "
+                 "whatever the replies, each connection's requests written in small batches about "
+                 "every 0.5 ms; good replies and `overloaded` refusals counted as they arrive in the "
+                 "measured window. Goodput: good replies/s ÷ the sustainable rate. Server CPU per "
+                 "reply counts good and refused replies alike.")
+        self.say()
+        rows = self.of(base)
         if not rows:
+            self.say(f"Not measured: {self.why_missing(base)}.")
+            self.say()
             return
-        self.say("## A fresh context per render")
+        self.say("| round | sustainable renders/s | offered requests/s | good replies/s | goodput "
+                 "| overloaded replies/s | other errors | p50 µs | p99 µs | server CPU µs/reply "
+                 "| unsent / unanswered |")
+        self.say("|---|---|---|---|---|---|---|---|---|---|---|")
+        fac = float(factor)
+        for fields in sorted(rows, key=lambda f: f["round"] or 0):
+            rate = num(fields, "rate")
+            sustainable = None if rate is None else rate / fac
+            good = num(fields, "renders_per_s")
+            overloaded = code_count(fields, "overloaded")
+            others = ",".join(part for part in fields.get("errors_by_code", "-").split(",")
+                              if ":" in part and not part.startswith("overloaded:"))
+            errors = int(num(fields, "errors") or 0) - overloaded
+            errors = "0" if errors == 0 else f"{errors} ({others})"
+            cpu = num(fields, "server_cpu_s")
+            replies = (num(fields, "ok") or 0) + overloaded
+            per_reply = None if cpu is None or not replies else cpu / replies * 1e6
+            mark = " ⚠" if self.noisy(fields) else ""
+            self.say(f"| {fields['round']}{mark} | {fmt(sustainable)} | {fmt(num(fields, 'offered_per_s'))} "
+                     f"| {fmt(good)} | {fmt(None if ratio(good, sustainable) is None else ratio(good, sustainable) * 100)}% "
+                     f"| {fmt(overloaded / num(fields, 'seconds') if num(fields, 'seconds') else None)} | {errors} "
+                     f"| {fmt(num(fields, 'p50_us'))} | {fmt(num(fields, 'p99_us'))} | {fmt(per_reply, 1)} "
+                     f"| {fields.get('unsent', '–')} / {fields.get('unanswered', '–')} |")
         self.say()
-        self.say("ssrd's default (a fresh context per render, nothing leaks from one request to the next) "
-                 "against `--reuse-context` (one context for all), each pair measured back to back.")
+
+    # --- recycling ---------------------------------------------------------------------------
+
+    def recycling(self):
+        self.say("## Recycling")
         self.say()
-        self.say("| workload | fresh renders/s | reused renders/s | cost of a fresh context "
-                 "| server CPU µs/render, fresh | reused |")
-        self.say("|---|---|---|---|---|---|")
-        for row in rows:
-            self.say(row)
+        self.say(f"Steady ProductPage load at concurrency 2 (2 connections, one request each at a time) for "
+                 f"{self.meta.get('recycle_seconds', '?')} s after {self.meta.get('warmup', '?')} s of warm-up, "
+                 f"ssrd as it ships against the same with `--recycle-after {self.meta.get('recycle_after', '?')}` "
+                 "(each worker replaced after that many requests, its replacement warmed up as by default): "
+                 "what replacing workers costs the slowest requests.")
+        self.say()
+        self.say("| run | renders/s | p50 µs | p90 µs | p99 µs | max µs | workers recycled (all rounds) |")
+        self.say("|---|---|---|---|---|---|---|")
+        for system in ("ssrd", "ssrd-recycle"):
+            base = f"{system}.ProductPage.c2"
+            if not self.of(base):
+                self.say(f"| {self.names[system]} | {self.why_missing(base)} | | | | | |")
+                continue
+            self.say(f"| {self.marked(self.names[system], base)} | {fmt(self.med(base, 'renders_per_s'))} "
+                     f"| {fmt(self.med(base, 'p50_us'))} | {fmt(self.med(base, 'p90_us'))} "
+                     f"| {fmt(self.med(base, 'p99_us'))} | {fmt(self.med(base, 'max_us'))} "
+                     f"| {fmt(self.stat_total(base, 'recycled'))} |")
         self.say()
 
     # --- cold start --------------------------------------------------------------------------
 
-    def cold_ms(self, system):
-        values = []
-        for label, fields in self.runs.items():
-            if label.startswith(f"cold.{system}.") and num(fields, "cold_start_ms") is not None:
-                values.append((num(fields, "cold_start_ms"), num(fields, "rss_kb")))
-        return values
+    COLD = {
+        "ssrd-snapshot": "ssrd, 2 workers, from the cached snapshot (as it ships)",
+        "ssrd-no-snapshot": "ssrd, 2 workers, --no-snapshot",
+        "ssrd-empty-cache": "ssrd, 2 workers, empty cache (builds the snapshot first)",
+        "ssrd": "ssrd, 2 workers",
+        "hypernova": "hypernova, 2 workers",
+        "node-http": "Node http + renderToString",
+        "piscina": "Node http + piscina, 2 threads",
+        "bun": "Bun pipe bridge",
+    }
 
-    def cold_median(self, system):
-        values = self.cold_ms(system)
-        return statistics.median(v for v, _ in values) if values else None
+    def cold_values(self, name, key="cold_start_ms"):
+        return [num(f, key) for f in self.of(f"cold.{name}") if num(f, key) is not None]
 
-    def cold_failure(self, system):
-        for label in self.failed:
-            if label.startswith(f"cold.{system}."):
-                return label
-        return None
+    def cold_median(self, name, key="cold_start_ms"):
+        return median(self.cold_values(name, key))
 
     def cold_start(self):
-        self.say("## Cold start")
+        self.say("## Start-up")
         self.say()
-        self.say("Process start to the first good ProductPage reply, one worker each: the clock starts "
-                 "before the server's process is spawned and stops when a complete page has arrived, "
-                 "so the runtime's start, the bundle's load and the first (unoptimised) render are all "
-                 "inside it. The load generator tries every millisecond until the server answers. "
-                 f"Median of {self.meta.get('cold_runs', '?')} start(s).")
+        self.say("Process start to the first good ProductPage reply, with the workers each system has in "
+                 "the throughput runs: the clock starts before the server's process is spawned (for "
+                 "ssrd: before the `exec` of `ssrd`) and stops when a complete page has arrived, so the "
+                 "runtime's start, the bundle's load and the first render are all inside it. The load "
+                 "generator tries every millisecond until the server answers. Ready line: spawn to "
+                 "`ssrd: ready on …` on ssrd's stdout (read from its log every millisecond). Median of "
+                 f"{self.meta.get('cold_runs', '?')} start(s) per round, over all rounds.")
         self.say()
-        self.say("| system | median ms | min ms | max ms | RSS after the first render, MiB "
-                 "| its median ÷ ssrd's from the snapshot (over 1: ssrd is sooner) |")
-        self.say("|---|---|---|---|---|---|")
+        self.say("| system | first page, median ms | min ms | max ms | ready line, median ms "
+                 "| RSS after the first page, MiB | its median ÷ ssrd's from the cached snapshot |")
+        self.say("|---|---|---|---|---|---|---|")
         snapshot = self.cold_median("ssrd-snapshot")
-        for system, name in COLD.items():
-            values = self.cold_ms(system)
-            failure = self.cold_failure(system)
+        expected = self.round_count * int(self.meta.get("cold_runs") or 1)
+        for name, label in self.COLD.items():
+            values = self.cold_values(name)
             if not values:
-                if failure:
-                    self.say(f"| {name} | {self.why_missing(failure)} | | | | |")
-                elif system in ("ssrd-snapshot", "ssrd-no-snapshot"):
-                    self.say(f"| {name} | not measured (see the notes) | | | | |")
+                if self.failures_of(f"cold.{name}"):
+                    self.say(f"| {label} | {self.why_missing(f'cold.{name}')} | | | | | |")
+                elif name in ("ssrd-snapshot", "ssrd-no-snapshot"):
+                    self.say(f"| {label} | not measured (see the notes) | | | | | |")
                 continue
-            ms = [v for v, _ in values]
-            rss = statistics.median(r for _, r in values if r is not None) if any(r for _, r in values) else None
-            median = statistics.median(ms)
-            versus = "" if system == "ssrd-snapshot" else times(ratio(median, snapshot))
-            partial = f" ({len(values)} of {self.meta.get('cold_runs', '?')}; then {self.why_missing(failure)})" if failure else ""
-            self.say(f"| {name} | {fmt(median, 1)}{partial} | {fmt(min(ms), 1)} | {fmt(max(ms), 1)} "
-                     f"| {fmt(mib(rss), 1)} | {versus} |")
+            med = median(values)
+            rss = median(self.cold_values(name, "rss_kb"))
+            ready = self.cold_median(name, "ready_ms")
+            versus = "" if name == "ssrd-snapshot" else times(ratio(med, snapshot))
+            partial = f" ({len(values)} of {expected})" if len(values) < expected else ""
+            self.say(f"| {label} | {fmt(med, 1)}{partial} | {fmt(min(values), 1)} | {fmt(max(values), 1)} "
+                     f"| {fmt(ready, 1) if name.startswith('ssrd') else ''} | {fmt(mib(rss), 1)} | {versus} |")
         self.say()
 
     # --- memory ------------------------------------------------------------------------------
 
-    def per_worker(self, system, fields):
-        each = [part.rsplit(":", 1) for part in fields.get("rss_each_kb", "").split(",") if ":" in part]
+    def per_worker(self, system, base):
+        fields = self.of(base)
         if system == "piscina":
             return "– (threads of one process)"
-        if system in ("ssrd", "ssrd-reuse"):
+        # The round with the median PSS stands for the others.
+        fields = sorted(fields, key=lambda f: num(f, "pss_kb") or 0)[len(fields) // 2] if fields else {}
+        each = [part.rsplit(":", 1) for part in fields.get("rss_each_kb", "").split(",") if ":" in part]
+        if system.startswith("ssrd"):
             workers = [int(kb) for name, kb in each if name == "ssrd-worker"]
         elif system == "hypernova":
             workers = [int(kb) for _, kb in each[1:]]  # the first is the cluster's primary
@@ -278,24 +432,55 @@ class Report:
         self.say()
         self.say("Peak resident memory of the server's whole process tree (the supervisor or primary "
                  "and every worker), sampled every 500 ms during the measured phase of the "
-                 "concurrency-16 runs. RSS counts pages shared between processes (the V8 or Node "
-                 "binary, a snapshot) once in each; PSS divides them among the sharers, so the PSS "
-                 "total is what the tree costs the machine. Per worker: each worker process's peak RSS.")
+                 "concurrency-16 runs; medians over the rounds. RSS counts pages shared between "
+                 "processes (the V8 or Node binary, a snapshot) once in each; PSS divides them among "
+                 "the sharers, so the PSS total is what the tree costs the machine. Per worker: each "
+                 "worker process's peak RSS.")
         self.say()
         self.say("| system | processes | ProductPage: RSS total MiB | PSS total MiB | RSS per worker MiB "
                  "| Tiny: RSS total MiB |")
         self.say("|---|---|---|---|---|---|")
-        for system in ["ssrd", "ssrd-reuse"] + PEERS:
-            page = self.run(f"{system}.ProductPage.c16")
-            tiny = self.run(f"{system}.Tiny.c16")
-            if page is None:
-                if system == "ssrd-reuse":
+        for system in ["ssrd", "ssrd-shared", "ssrd-fresh"] + PEERS:
+            base = f"{system}.ProductPage.c16"
+            if not self.of(base):
+                if system in ("ssrd-shared", "ssrd-fresh") and not self.failures_of(base):
                     continue
-                self.say(f"| {SYSTEMS[system]} | {self.why_missing(f'{system}.ProductPage.c16')} | | | | |")
+                self.say(f"| {self.names[system]} | {self.why_missing(base)} | | | | |")
                 continue
-            self.say(f"| {SYSTEMS[system]} | {page.get('procs', '–')} | {fmt(mib(num(page, 'rss_kb')), 1)} "
-                     f"| {fmt(mib(num(page, 'pss_kb')), 1)} | {self.per_worker(system, page)} "
-                     f"| {fmt(mib(num(tiny, 'rss_kb')), 1)} |")
+            procs = median(num(f, "procs") for f in self.of(base))
+            self.say(f"| {self.names[system]} | {fmt(procs)} | {fmt(mib(self.med(base, 'rss_kb')), 1)} "
+                     f"| {fmt(mib(self.med(base, 'pss_kb')), 1)} | {self.per_worker(system, base)} "
+                     f"| {fmt(mib(self.med(f'{system}.Tiny.c16', 'rss_kb')), 1)} |")
+        self.say()
+
+    # --- rounds ------------------------------------------------------------------------------
+
+    def round_table(self):
+        if not self.rounds:
+            return
+        self.say("## Rounds")
+        self.say()
+        self.say("The machine's idle share in the second before each round, and the busiest measurement "
+                 "of the round: the share of the CPUs other processes took during it. A round is noisy "
+                 f"when it began under 90% idle or a measurement in it lost more than "
+                 f"{OTHER_LOAD_MARK * 100:.0f}% of the CPUs to other work.")
+        self.say()
+        self.say("| round | idle before | busiest measurement | measurements over "
+                 f"{OTHER_LOAD_MARK * 100:.0f}% | noisy |")
+        self.say("|---|---|---|---|---|")
+        for number, info in sorted(self.rounds.items()):
+            shares = []
+            for base, fields in self.samples.items():
+                for f in fields:
+                    if f["round"] == number and self.other_share(f) is not None:
+                        shares.append((self.other_share(f), base))
+            busiest = max(shares) if shares else None
+            over = sum(1 for s, _ in shares if s > OTHER_LOAD_MARK)
+            idle = info.get("idle_before")
+            noisy = (idle is not None and float(idle) < 90) or over > 0
+            self.say(f"| {number} | {idle or '?'}% "
+                     f"| {'–' if busiest is None else f'{busiest[0] * 100:.0f}% (`{busiest[1]}`)'} "
+                     f"| {over} of {len(shares)} | {'**yes**' if noisy else 'no'} |")
         self.say()
 
     # --- targets -----------------------------------------------------------------------------
@@ -303,71 +488,121 @@ class Report:
     def targets(self):
         rows = []
 
-        def at_least(name, measured, needed, detail):
-            if measured is None:
-                rows.append((name, "–", f"NOT MEASURED ({detail})"))
+        def add(name, measured, verdict):
+            rows.append((name, measured, verdict))
+
+        def at_least(name, value, needed, detail, per_round=None):
+            if value is None:
+                add(name, "–", f"NOT MEASURED ({detail})")
                 return
-            if measured >= needed:
-                verdict = "MET"
-            else:
-                verdict = f"MISSED by {(1 - measured / needed) * 100:.0f}% ({needed:.2f}× needed)"
-            rows.append((name, f"{measured:.2f}× ({detail})", verdict))
+            verdict = "MET" if value >= needed else \
+                f"MISSED by {(1 - value / needed) * 100:.0f}% ({needed:.2f}× needed)"
+            add(name, f"{value:.2f}× ({detail}){self.per_round_text(per_round or {})}", verdict)
 
-        snap, nosnap = self.cold_median("ssrd-snapshot"), self.cold_median("ssrd-no-snapshot")
-        bun_cold = self.cold_median("bun")
-        at_least("cold start: a worker from a snapshot ≥ 2× sooner than without",
-                 ratio(nosnap, snap), 2.0, f"{fmt(nosnap, 1)} ms without ÷ {fmt(snap, 1)} ms with")
-        at_least("cold start: from a snapshot sooner than the Bun bridge", ratio(bun_cold, snap), 1.0,
-                 f"Bun {fmt(bun_cold, 1)} ms ÷ ssrd {fmt(snap, 1)} ms")
-        # Each throughput target twice: ssrd as it runs by default (a fresh context per render),
-        # and with --reuse-context, which is what every peer does (one context for all requests).
-        inproc_page = self.inproc_rps("ProductPage")
-        twice = None if inproc_page is None else 2 * inproc_page
-        for system, how in (("ssrd", ""), ("ssrd-reuse", ", with --reuse-context")):
-            page = self.rps(f"{system}.ProductPage.c16")
-            if system == "ssrd-reuse" and page is None:
+        def at_most(name, value, limit, detail, per_round=None):
+            if value is None:
+                add(name, "–", f"NOT MEASURED ({detail})")
+                return
+            verdict = "MET" if value <= limit else f"MISSED by {(value / limit - 1) * 100:.0f}% (≤ {limit:.2f}× needed)"
+            add(name, f"{value:.2f}× ({detail}){self.per_round_text(per_round or {})}", verdict)
+
+        rps = lambda base: self.med(base, "renders_per_s")
+        page, tiny = "ssrd.ProductPage.c16", "ssrd.Tiny.c16"
+        for peer, needed in (("bun", 1.3), ("piscina", 1.4)):
+            other = f"{peer}.ProductPage.c16"
+            at_least(f"page, c16: ≥ {needed}× {PEER_NAMES[peer]}", ratio(rps(page), rps(other)), needed,
+                     f"{fmt(rps(page))} ÷ {fmt(rps(other))} renders/s",
+                     self.round_ratios(page, "renders_per_s", other, "renders_per_s"))
+        limit = f"inproc.ProductPage.{INPROC_BASELINE}"
+        twice = None if rps(limit) is None else 2 * rps(limit)
+        at_least("page, c16: ≥ 0.85× twice the in-process render rate of one isolate", ratio(rps(page), twice),
+                 0.85, f"{fmt(rps(page))} ÷ 2 × {fmt(rps(limit))} renders/s",
+                 self.round_ratios(page, "renders_per_s", limit, "renders_per_s", 2.0))
+        at_least(f"tiny, c16: ≥ 1.0× {PEER_NAMES['bun']}", ratio(rps(tiny), rps("bun.Tiny.c16")), 1.0,
+                 f"{fmt(rps(tiny))} ÷ {fmt(rps('bun.Tiny.c16'))} renders/s",
+                 self.round_ratios(tiny, "renders_per_s", "bun.Tiny.c16", "renders_per_s"))
+
+        # The round trip: ssrd's p50 at concurrency 1 over the in-process render's p50.
+        name = "tiny, c1: p50 round trip ≤ in-process render + 40 µs"
+        rt, inproc = self.med("ssrd.Tiny.c1", "p50_us"), self.med(f"inproc.Tiny.{INPROC_BASELINE}", "p50_us")
+        if rt is None or inproc is None:
+            add(name, "–", "NOT MEASURED (a run failed)")
+        else:
+            added = rt - inproc
+            a, b = self.by_round("ssrd.Tiny.c1", "p50_us"), self.by_round(f"inproc.Tiny.{INPROC_BASELINE}", "p50_us")
+            per = {r: a[r] - b[r] for r in a if r in b}
+            add(name, f"+{added:.0f} µs (ssrd {rt:.0f} µs − in-process {inproc:.1f} µs)"
+                f"{self.per_round_text(per, ' µs', 0)}",
+                "MET" if added <= 40 else f"MISSED by {added - 40:.0f} µs")
+
+        # The default isolation against shared.
+        default = "guarded" if self.guarded else "fresh, this ssrd's default"
+        for component in ("page", "tiny"):
+            c = "ProductPage" if component == "page" else "Tiny"
+            d, s = f"ssrd.{c}.c16", f"ssrd-shared.{c}.c16"
+            name = f"{component}, c16: the default isolation ({default}) costs ≤ 10% of shared's throughput"
+            if rps(d) is None or rps(s) is None:
+                add(name, "–", "NOT MEASURED (see the notes)" if not self.of(s) else "NOT MEASURED")
                 continue
-            for peer, needed in (("hypernova", 1.5), ("piscina", 1.3)):
-                other = self.rps(f"{peer}.ProductPage.c16")
-                at_least(f"ProductPage c16: ≥ {needed}× {SYSTEMS[peer]}{how}", ratio(page, other),
-                         needed, f"{fmt(page)} ÷ {fmt(other)} renders/s")
-            at_least(f"ProductPage c16: ≥ 0.8× twice the in-process limit{how}", ratio(page, twice),
-                     0.8, f"{fmt(page)} ÷ 2 × {fmt(inproc_page)} renders/s")
-            tiny = self.rps(f"{system}.Tiny.c16")
-            for peer, needed in (("node-http", 3.0), ("bun", 1.0)):
-                other = self.rps(f"{peer}.Tiny.c16")
-                at_least(f"Tiny c16: ≥ {needed:g}× {SYSTEMS[peer]}{how}", ratio(tiny, other), needed,
-                         f"{fmt(tiny)} ÷ {fmt(other)} renders/s")
-        page = self.rps("ssrd.ProductPage.c16")
+            cost = (1 - rps(d) / rps(s)) * 100
+            per = {r: (1 - v) * 100 for r, v in self.round_ratios(d, "renders_per_s", s, "renders_per_s").items()
+                   if v is not None}
+            add(name, f"{cost:.0f}% ({fmt(rps(d))} vs {fmt(rps(s))} renders/s){self.per_round_text(per, '%', 0)}",
+                "MET" if cost <= 10 else f"MISSED by {cost - 10:.0f} points")
 
-        # The round trip alone: ssrd and the in-process render doing the same work (one context),
-        # when ssrd could be run so; else ssrd's default against the one-context render.
-        inproc_tiny = num(self.run("inproc.Tiny.reused"), "p50_us")
-        reuse_tiny = num(self.run("ssrd-reuse.Tiny.c1"), "p50_us")
-        default_tiny = num(self.run("ssrd.Tiny.c1"), "p50_us")
-        rt, which = (reuse_tiny, "ssrd --reuse-context") if reuse_tiny is not None else (default_tiny, "ssrd")
-        name = "Tiny c1: the round trip adds ≤ 50 µs to the in-process render (p50)"
-        if rt is None or inproc_tiny is None:
-            rows.append((name, "–", "NOT MEASURED (a run failed)"))
+        factor = self.meta.get("overload_factor", "4")
+        goodput = self.goodput_by_round()
+        base = self.overload_base()
+        name = f"overload: ≥ 90% goodput at {factor}× the sustainable rate"
+        value = median(goodput.values())
+        if value is None:
+            add(name, "–", f"NOT MEASURED ({self.why_missing(base)}; see Overload)")
         else:
-            added = rt - inproc_tiny
-            detail = f"+{added:.0f} µs: {which} {rt:.0f} µs − in-process {inproc_tiny:.1f} µs"
-            if which != "ssrd" and default_tiny is not None:
-                detail += f"; default ssrd (fresh context) {default_tiny:.0f} µs"
-            rows.append((name, detail, "MET" if added <= 50 else f"MISSED by {added - 50:.0f} µs"))
+            detail = (f"{fmt(self.med(base, 'renders_per_s'))} good replies/s at "
+                      f"{fmt(self.med(base, 'offered_per_s'))} offered, sustainable "
+                      f"{fmt(median(num(f, 'rate') / float(factor) for f in self.of(base) if num(f, 'rate')))}; "
+                      f"{fmt(median(code_count(f, 'overloaded') / num(f, 'seconds') for f in self.of(base) if num(f, 'seconds')))} "
+                      "overloaded replies/s")
+            per = {r: v * 100 for r, v in goodput.items() if v is not None}
+            add(name, f"{value * 100:.0f}% ({detail}){self.per_round_text(per, '%', 0)}",
+                "MET" if value >= 0.9 else f"MISSED by {(0.9 - value) * 100:.0f} points")
 
-        fresh, reuse = page, self.rps("ssrd-reuse.ProductPage.c16")
-        name = "fresh context per render costs ≤ 15% of ProductPage throughput"
-        if fresh is None or reuse is None:
-            rows.append((name, "–", "NOT MEASURED (see the notes)" if reuse is None else "NOT MEASURED"))
+        rec, plain = "ssrd-recycle.ProductPage.c2", "ssrd.ProductPage.c2"
+        name = (f"recycling: p99 with --recycle-after {self.meta.get('recycle_after', '?')} ≤ 1.5× p99 "
+                "without (page, c2)")
+        if self.stat_total(rec, "recycled") == 0:
+            # Without a recycle in it, the run measured nothing of what the target is about.
+            add(name, f"{fmt(self.med(rec, 'p99_us'))} µs vs {fmt(self.med(plain, 'p99_us'))} µs",
+                "NOT MEASURED (no worker was recycled during the run: measure longer)")
         else:
-            cost = (1 - fresh / reuse) * 100
-            rows.append((name, f"{cost:.0f}% ({fmt(fresh)} fresh vs {fmt(reuse)} reused renders/s)",
-                         "MET" if cost <= 15 else f"MISSED by {cost - 15:.0f} points"))
+            at_most(name, ratio(self.med(rec, "p99_us"), self.med(plain, "p99_us")), 1.5,
+                    f"{fmt(self.med(rec, 'p99_us'))} µs ÷ {fmt(self.med(plain, 'p99_us'))} µs; "
+                    f"{fmt(self.stat_total(rec, 'recycled'))} workers recycled",
+                    self.round_ratios(rec, "p99_us", plain, "p99_us"))
 
-        self.say("## Targets (issue 5)")
+        name = "start-up: first page from a cached snapshot sooner than the Bun bridge's"
+        snap, bun = self.cold_median("ssrd-snapshot"), self.cold_median("bun")
+        if snap is None or bun is None:
+            add(name, "–", "NOT MEASURED (see Start-up)")
+        else:
+            ready = self.cold_median("ssrd-snapshot", "ready_ms")
+            add(name, f"ssrd {snap:.1f} ms vs Bun {bun:.1f} ms (ssrd's ready line: {fmt(ready, 1)} ms; "
+                f"empty cache: {fmt(self.cold_median('ssrd-empty-cache'), 1)} ms)",
+                "MET" if snap < bun else f"MISSED by {snap - bun:.1f} ms")
+
+        pss, pis = self.med(page, "pss_kb"), self.med("piscina.ProductPage.c16", "pss_kb")
+        at_most("memory: whole-tree PSS under page load ≤ 0.5× piscina's", ratio(pss, pis), 0.5,
+                f"{fmt(mib(pss), 1)} ÷ {fmt(mib(pis), 1)} MiB",
+                self.round_ratios(page, "pss_kb", "piscina.ProductPage.c16", "pss_kb"))
+
+        m = self.meta
+        self.say("## Targets (issue 10)")
         self.say()
-        self.say("Where the time goes, from profiles rather than guesses: "
+        self.say(f"Run of {m.get('date', '?')} on {m.get('host', '?')}: {m.get('cores', '?')} cores, "
+                 f"{m.get('cpu', '?')}, {m.get('memory', '?')}, {m.get('kernel', '?')}. ssrd as it ships "
+                 f"(no flags but the socket, the bundle and 2 workers), every figure the median of "
+                 f"{self.round_count} round(s) of this run (each round's own figure in brackets). "
+                 "Where the time goes, from profiles rather than guesses: "
                  "[architecture.md, Performance](architecture.md#performance).")
         self.say()
         self.say("| target | measured in this run | verdict |")
@@ -386,21 +621,26 @@ class Report:
             self.say("> **A quick run (BENCH_QUICK=1)**: short measurements to check the harness. "
                      "Its figures are noisy; the published figures come from a full run.")
             self.say()
-        self.say(f"Latest run of `scripts/bench`: {m.get('date', '?')}, on {m.get('cores', '?')} cores, "
-                 f"{m.get('memory', '?')}, {m.get('cpu', '?')}, {m.get('kernel', '?')}; the machine was "
-                 f"{m.get('idle_before', '?')}% idle just before. It took {m.get('elapsed_s', '?')} s.")
+        self.say(f"Latest run of `scripts/bench`: {m.get('date', '?')}, on {m.get('host', '?')} "
+                 f"({m.get('cores', '?')} cores, {m.get('memory', '?')}, {m.get('cpu', '?')}, "
+                 f"{m.get('kernel', '?')}); the machine was {m.get('idle_before', '?')}% idle just before. "
+                 f"{self.round_count} round(s); it took {m.get('elapsed_s', '?')} s.")
         self.say()
-        self.say(f"Versions: ssrd at {m.get('ssrd_rev', '?')}; Node.js {m.get('node', '?')} (the Node peers), "
-                 f"Bun {m.get('bun', '?')}, hypernova {m.get('hypernova', '?')}, piscina {m.get('piscina', '?')}.")
+        self.say(f"Versions: ssrd at {m.get('ssrd_rev', '?')} (its --help lists {m.get('ssrd_flags', '?')}); "
+                 f"Node.js {m.get('node', '?')} (the Node peers), Bun {m.get('bun', '?')}, "
+                 f"hypernova {m.get('hypernova', '?')}, piscina {m.get('piscina', '?')}.")
         self.say()
         self.say("Every figure on this page comes from this one run, on loopback TCP and Unix sockets, with "
                  "the load generator on the same 2 cores as the server (it uses some of them: that is "
                  "the same for every system). All systems render the example app's server bundle, "
                  "`examples/react-app/dist/server.mjs`, with the props of "
-                 "`examples/react-app/expected/*.props.json` (Tiny: 31 bytes of HTML; ProductPage: 300 "
-                 "items, 153 KB), as production React; every reply is checked to be the complete page "
+                 "`examples/react-app/expected/*.props.json` (Tiny: one element; ProductPage: a page of "
+                 "300 products), as production React; every reply is checked to be the complete page "
                  "(a marker near its end and its size) and anything else counts as an error.")
         self.say()
+        self.say(f"- **Rounds**: the run measures everything {self.round_count} time(s), one round after "
+                 "the other, each round every system in the same order (so the systems are interleaved, "
+                 "not one system's repetitions back to back); each figure is the median over the rounds.")
         self.say(f"- **Throughput** (`ssrd_loadgen`): a closed loop, {m.get('warmup', '?')} s of warm-up, then "
                  f"{m.get('seconds', '?')} s measured, against a freshly started server. Concurrency 1 is one "
                  "connection with one request at a time; concurrency 16 is 4 connections with 4 requests "
@@ -408,22 +648,24 @@ class Report:
                  "keep-alive sockets), except the Bun bridge, whose one pipe carries all 16. Latency is "
                  "request to complete reply, at the client. Server CPU is the server tree's user+system "
                  "time over the measured phase, per good reply.")
+        snapshot = " from the bundle's startup snapshot" if m.get("inproc_snapshot") == "yes" else ""
         self.say("- **In-process limit** (`bench_render`): the bundle's render called in a loop in one V8 "
-                 "isolate, no IPC, one thread: renders/s = 1 / mean. With one context for every render, "
-                 "it is the floor of the render itself; with a fresh context per render it is what a "
-                 "worker does by default: each context made from the bundle's startup snapshot, "
-                 "with the worker's V8 flags.")
-        self.say("- **ssrd ÷ it**: ssrd's renders/s (2 workers, the default fresh context) over that row's.")
+                 f"isolate{snapshot}, no IPC, one thread: renders/s = 1 / mean. In the `shared` mode (one "
+                 "context, no check) it is the floor of the render itself, and what the targets compare "
+                 "with.")
+        self.say("- **ssrd ÷ it**: ssrd's renders/s (as it ships, 2 workers) over that row's.")
         self.say()
-        busiest = self.busiest()
-        if busiest is not None:
-            share, label = busiest
+        noisy = [(self.other_share(f), base) for base, fs in self.samples.items() for f in fs
+                 if self.other_share(f) is not None]
+        if noisy:
+            share, label = max(noisy)
             line = (f"Other processes on the machine used at most {share * 100:.0f}% of its CPU time during "
                     f"a measurement (`{label}`).")
             if share > OTHER_LOAD_MARK:
-                line = (f"> **The machine was not quiet.** {line} Rows marked ⚠ had other work taking more "
-                        f"than {OTHER_LOAD_MARK * 100:.0f}% of the CPUs away from them; their figures are "
-                        "low, and so are the ratios built on them. Run again on an idle machine.")
+                line = (f"> **The machine was not quiet.** {line} Rows marked ⚠ (⚠N: in N rounds) had other "
+                        f"work taking more than {OTHER_LOAD_MARK * 100:.0f}% of the CPUs away from them; "
+                        "their figures are low, and so are the ratios built on them. Run again on an idle "
+                        "machine.")
             self.say(line)
             self.say()
         if self.notes:
@@ -433,15 +675,23 @@ class Report:
                 self.say(f"- {text}")
             self.say()
         self.targets()
+        self.round_table()
         self.say("## Throughput and latency")
         self.say()
         for component in ("Tiny", "ProductPage"):
             for concurrency in (1, 16):
                 self.workload(component, concurrency)
-        self.fresh_context()
+        self.isolation()
+        self.overload()
+        self.recycling()
         self.cold_start()
         self.memory()
-        self.failures()
+        if self.failed:
+            self.say("## Failed measurements")
+            self.say()
+            for label, reason in self.failed.items():
+                self.say(f"- `{label}`: {reason}")
+            self.say()
         return "\n".join(self.out).rstrip() + "\n"
 
 

@@ -1,5 +1,6 @@
 // Target over ssrd's socket: one Client per connection, shared by that connection's slots, which
 // the client multiplexes by request id (clients/cpp/client.h).
+#include <string>
 #include <utility>
 
 #include "clients/cpp/client.h"
@@ -67,6 +68,18 @@ class SsrdTarget final : public Target {
   }
 
   std::string Name() const override { return "ssrd"; }
+
+  std::string ServerStats() override {
+    auto client = Client::Connect(socket_path_, Options());
+    if (!client) return {};
+    auto stats = (*client)->Stats();
+    if (!stats) return {};
+    std::string fields;
+    for (const auto& [name, value] : *stats) {
+      fields += " stat_" + name + "=" + std::to_string(value);
+    }
+    return fields;
+  }
 
  private:
   client::ClientOptions Options() const {

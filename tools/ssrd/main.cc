@@ -243,6 +243,11 @@ int main(int argc, char** argv) {
                  "requests waiting for a worker before new ones get `overloaded`")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+  app.add_option("--pipeline-depth", options.pipeline_depth,
+                 "requests sent to a worker ahead of its replies, so that it never waits for the "
+                 "supervisor between renders (1 = one at a time)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--recycle-after", options.recycle_after_requests,
                  "replace a worker after this many requests (0 = never)")
       ->capture_default_str();
@@ -266,8 +271,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool no_snapshot = false;
   app.add_flag("--no-snapshot", no_snapshot, "workers load the bundle without a snapshot");
-  app.add_flag("--reuse-context", options.reuse_context,
-               "render every request in one context instead of a fresh one per render");
+  app.add_option("--isolation", options.isolation,
+                 "guarded: one warm context per worker, replaced when a render leaves something "
+                 "on the global object or the builtins; fresh: a new context per render (module "
+                 "state too, much slower); shared: one context, no check")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"guarded", "fresh", "shared"}));
+  bool reuse_context = false;
+  app.add_flag("--reuse-context", reuse_context, "deprecated: --isolation shared");
   bool no_watch = false;
   app.add_flag("--no-watch", no_watch,
                "do not reload when the bundle changes on disk (SIGHUP still reloads)");
@@ -287,6 +298,7 @@ int main(int argc, char** argv) {
 
   options.watch_bundle = !no_watch;
   if (no_snapshot) options.snapshot_dir.clear();
+  if (reuse_context) options.isolation = "shared";
   if (!options.snapshot_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.snapshot_dir, ec);

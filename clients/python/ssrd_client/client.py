@@ -1,7 +1,10 @@
 """The ssrd client: render components over the daemon's Unix socket.
 
 Thread-safe: any number of threads may share one Client; their requests are multiplexed by id
-over ``pool_size`` connections (one by default), never interleaved.
+over ``pool_size`` connections (one by default), never interleaved. Writes are combined: frames
+that several threads queue while one of them is writing leave together in that thread's next
+write (see connection.py), so a call may write other threads' requests before waiting for its
+own reply.
 
 Fork-safe: a Client remembers the process that opened its connections. In a forked child
 (gunicorn workers, multiprocessing) it never uses, shuts down or reads its parent's sockets; it
@@ -9,13 +12,15 @@ drops them and opens its own connection on first use. An ``os.register_at_fork``
 state eagerly; a pid check on every call covers forks that skip the hook.
 
 Connection loss (daemon restarted, killed): requests in flight fail with ``unavailable``; the
-next call opens a new connection. A request whose frame could not be written because the
-connection was already gone is retried once on a fresh connection.
+next call opens a new connection. A request whose frame never left whole (the connection was
+already gone, or died while the frame was queued or partly written) is retried once on a fresh
+connection.
 """
 import itertools
 import math
 import os
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -169,21 +174,29 @@ class Client:
         if timeout is not None and request["op"] == "render":
             # The daemon stops working on the request at the same deadline.
             request["timeout_ms"] = max(1, math.ceil(timeout * 1000))
+        deadline = None if timeout is None else time.monotonic() + timeout
         for attempt in (0, 1):
             conn = self._connection(timeout if timeout is not None else 30.0)
             try:
                 request_id, waiter = conn.send(dict(request))
-                break
             except ConnectionError as exc:
-                # The frame never went out whole: safe to send again on a new connection.
+                # The connection was already dead, nothing was sent: safe to send again on a
+                # new connection.
                 if attempt == 1:
                     raise SsrdError("unavailable", f"cannot reach ssrd: {exc}") from exc
-        if not waiter.event.wait(timeout):
-            conn.forget(request_id)
-            conn.send_no_reply({"v": 1, "op": "cancel", "target": request_id})
-            raise SsrdTimeout(f"no reply from ssrd within {timeout:g} s")
-        if waiter.error is not None:
-            raise waiter.error
+                continue
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not waiter.event.wait(left):
+                conn.forget(request_id)
+                conn.send_no_reply({"v": 1, "op": "cancel", "target": request_id})
+                raise SsrdTimeout(f"no reply from ssrd within {timeout:g} s")
+            if waiter.error is not None:
+                # The connection died before the frame left whole (it may have been queued
+                # behind another thread's write): as above, one more try is safe.
+                if waiter.not_sent and attempt == 0:
+                    continue
+                raise waiter.error
+            break
         reply = waiter.reply
         if not reply.get("ok", False):
             raise error_from_reply(reply)

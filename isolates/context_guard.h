@@ -1,0 +1,65 @@
+// The guard of `--isolation guarded`: one warm context serves every render of a worker, and the
+// guard tells when a render left something behind on the global object or the builtins, so that
+// the engine replaces the context before the next render.
+//
+// How it stays cheap (a few µs per render, architecture.md "Isolation"):
+// - Install() locks what can be locked without breaking ordinary code or V8's fast paths:
+//   Object.preventExtensions on the builtin prototypes (Object, Array, String, Number, Boolean,
+//   Symbol, BigInt, Date, the Errors, Promise, Map, Set, WeakMap, WeakSet, ArrayBuffer, DataView,
+//   the typed arrays), so adding to them throws at once in strict code (a no-op in sloppy code).
+//   Not frozen: a frozen prototype breaks assignments that shadow an inherited method. Not
+//   RegExp.prototype or Function.prototype: V8's fast paths for regexp methods and bind check
+//   their hidden class, which preventExtensions changes (String#replace 5x, bind 6x slower).
+// - QuickCheck() runs one generated JS function (optimised by TurboFan after a few renders) that
+//   compares every writable own data property of the watched objects (global object, builtin
+//   prototypes and constructors, Math, JSON, Reflect, Intl, console, ...) by identity with its
+//   value right after install (TurboFan folds the loads of builtins to constants), and counts the
+//   enumerable own keys of the global object, Function.prototype and RegExp.prototype (what plain
+//   assignment adds). That covers replaced, deleted and assigned properties; a property added with
+//   defineProperty as non-enumerable to an unlocked object is seen only by the full scan.
+// - FullScan() compares every own key and value of every watched object. The engine runs it when
+//   QuickCheck() fails (to name what changed) and every kFullScanEvery renders.
+//
+// Caller holds a HandleScope and has entered `context`, on the isolate's thread. JS run by the
+// checks never runs user code (plain loads of data properties; accessors are not read) and uses
+// intrinsics captured at install time, so a render that patched the builtins cannot fool it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <v8.h>
+
+#include "ipc/error.h"
+
+namespace ssrd::isolates {
+
+class ContextGuard {
+ public:
+  static constexpr std::uint64_t kFullScanEvery = 1000;
+
+  // Locks the builtin prototypes of `context` and records their state and the global object's.
+  // Fails with kInternal when the guard script itself fails (a bundle that broke the builtins at
+  // load time so badly that Object.getOwnPropertyDescriptor no longer works).
+  ipc::Result<void> Install(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+  // True when nothing the quick check covers changed since Install().
+  bool QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+  // What changed since Install(), one entry per property, e.g. "globalThis.leak (added)",
+  // "Array.prototype.map (replaced)", "globalThis.URL (removed)". Empty when nothing did.
+  std::vector<std::string> FullScan(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+  void Reset();
+  bool installed() const { return !quick_.IsEmpty(); }
+
+ private:
+  v8::Global<v8::Function> quick_;
+  v8::Global<v8::Function> full_;
+};
+
+// The guard's JS source (context_guard_js.cc).
+extern const char* const kContextGuardSource;
+
+}  // namespace ssrd::isolates

@@ -1,0 +1,161 @@
+// What each --isolation mode protects against, one test per claim of docs/operations.md
+// ("Isolation"), in every mode and for contexts made from the bundle and from its snapshot: a
+// render that sets a global, adds to Array.prototype, replaces or deletes a builtin, or keeps data
+// in a module variable, followed by a render that looks for it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ipc/message.h"
+#include "isolates/engine.h"
+#include "snapshots/snapshot_builder.h"
+
+namespace ssrd::snapshots {
+namespace {
+
+using isolates::Isolation;
+
+constexpr const char* kClean =
+    R"({"global":null,"arrayPrototype":"undefined","map":"2,4","parseFloat":"function",)"
+    R"("hidden":"undefined","module":0})";
+
+std::string Bundle() { return std::string(SSRD_TEST_BUNDLES) + "/isolation.mjs"; }
+
+class IsolationModes : public ::testing::TestWithParam<std::tuple<Isolation, bool>> {
+ protected:
+  void SetUp() override {
+    isolates::EngineOptions options;
+    options.bundle_path = Bundle();
+    options.isolation = std::get<0>(GetParam());
+    if (std::get<1>(GetParam())) {
+      ipc::Result<std::string> blob = BuildSnapshotBlob(options);
+      ASSERT_TRUE(blob.ok()) << blob.error().ToString();
+      options.snapshot_blob = blob.value();
+    }
+    auto engine = isolates::Engine::Create(options);
+    ASSERT_TRUE(engine.ok()) << engine.error().ToString();
+    engine_ = std::move(engine.value());
+  }
+
+  Isolation mode() const { return std::get<0>(GetParam()); }
+
+  // The html, or "error: CODE: MESSAGE". Readies the next render afterwards, as the worker does.
+  std::string Render(const std::string& component, const std::string& props_json = "{}") {
+    ipc::Result<std::string> props = ipc::JsonToMsgpack(props_json);
+    EXPECT_TRUE(props.ok());
+    auto out = engine_->Render(isolates::RenderInput{component, props.value(), "/", false}, nullptr);
+    EXPECT_TRUE(engine_->PrepareNextRender().ok());
+    return out.ok() ? out->html : "error: " + out.error().ToString();
+  }
+
+  bool LeftBehindNames(const std::string& name) {
+    std::vector<std::string> found = engine_->TakeLeftBehind();
+    return std::find(found.begin(), found.end(), name) != found.end();
+  }
+
+  std::unique_ptr<isolates::Engine> engine_;
+};
+
+TEST_P(IsolationModes, AGlobalSetByARender) {
+  EXPECT_EQ(Render("SetGlobal", R"({"value":"user-1"})"), "set");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kShared) {
+    EXPECT_NE(probe.find(R"("global":"user-1")"), std::string::npos) << probe;
+    return;
+  }
+  EXPECT_EQ(probe, kClean);
+  if (mode() == Isolation::kGuarded) {
+    EXPECT_EQ(engine_->context_resets(), 1u);
+    EXPECT_TRUE(LeftBehindNames("globalThis.leakedGlobal (added)"));
+  }
+}
+
+TEST_P(IsolationModes, AMethodAddedToArrayPrototype) {
+  std::string polluted = Render("PolluteArrayPrototype");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kShared) {
+    EXPECT_EQ(polluted, "polluted");
+    EXPECT_NE(probe.find(R"("arrayPrototype":"function")"), std::string::npos) << probe;
+    return;
+  }
+  if (mode() == Isolation::kGuarded) {
+    // Locked after the bundle loaded: the pollution throws inside the render that tries it.
+    EXPECT_EQ(polluted.rfind("error: js_error: TypeError: Cannot add property leakedMethod", 0), 0u)
+        << polluted;
+    EXPECT_EQ(engine_->context_resets(), 0u);
+  } else {
+    EXPECT_EQ(polluted, "polluted");
+  }
+  EXPECT_EQ(probe, kClean);
+}
+
+TEST_P(IsolationModes, ABuiltinReplaced) {
+  EXPECT_EQ(Render("ReplaceBuiltin"), "replaced");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kShared) {
+    EXPECT_NE(probe.find(R"("map":"replaced")"), std::string::npos) << probe;
+    return;
+  }
+  EXPECT_EQ(probe, kClean);
+  if (mode() == Isolation::kGuarded) {
+    EXPECT_EQ(engine_->context_resets(), 1u);
+    EXPECT_TRUE(LeftBehindNames("Array.prototype.map (replaced)"));
+  }
+}
+
+TEST_P(IsolationModes, ABuiltinDeleted) {
+  EXPECT_EQ(Render("DeleteBuiltin"), "deleted");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kShared) {
+    EXPECT_NE(probe.find(R"("parseFloat":"undefined")"), std::string::npos) << probe;
+    return;
+  }
+  EXPECT_EQ(probe, kClean);
+  if (mode() == Isolation::kGuarded) {
+    EXPECT_EQ(engine_->context_resets(), 1u);
+    EXPECT_TRUE(LeftBehindNames("globalThis.parseFloat (removed)"));
+  }
+}
+
+TEST_P(IsolationModes, DataKeptInAModuleVariable) {
+  EXPECT_EQ(Render("StoreInModule"), "stored");
+  std::string probe = Render("Probe");
+  // Module state is what only a fresh context per render isolates.
+  EXPECT_NE(probe.find(mode() == Isolation::kFresh ? R"("module":0)" : R"("module":1)"),
+            std::string::npos)
+      << probe;
+  EXPECT_EQ(engine_->context_resets(), 0u);
+}
+
+// A non-enumerable global added with defineProperty escapes the per-render check; the full scan
+// every ContextGuard::kFullScanEvery renders finds it.
+TEST_P(IsolationModes, AHiddenGlobalIsFoundByThePeriodicScan) {
+  if (mode() != Isolation::kGuarded) GTEST_SKIP() << "only guarded has a scan";
+  EXPECT_EQ(Render("HiddenGlobal"), "hidden");
+  std::string probe;
+  for (std::uint64_t i = 0; i < isolates::ContextGuardFullScanEvery(); ++i) probe = Render("Probe");
+  EXPECT_EQ(probe, kClean);
+  EXPECT_EQ(engine_->context_resets(), 1u);
+  EXPECT_TRUE(LeftBehindNames("globalThis.hiddenGlobal (added)"));
+}
+
+TEST_P(IsolationModes, CleanRendersNeverResetTheContext) {
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(Render("Probe"), kClean) << i;
+  EXPECT_EQ(engine_->context_resets(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryMode, IsolationModes,
+    ::testing::Combine(::testing::Values(Isolation::kGuarded, Isolation::kFresh, Isolation::kShared),
+                       ::testing::Bool()),
+    [](const ::testing::TestParamInfo<std::tuple<Isolation, bool>>& info) {
+      return std::string(isolates::IsolationName(std::get<0>(info.param))) +
+             (std::get<1>(info.param) ? "FromSnapshot" : "FromBundle");
+    });
+
+}  // namespace
+}  // namespace ssrd::snapshots
