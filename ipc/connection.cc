@@ -10,7 +10,8 @@ constexpr std::size_t kReadBufferBytes = 64 * 1024;
 // One queued write: the request and the bytes it points at live and die together.
 struct WriteRequest {
   uv_write_t req;
-  std::string data;
+  std::vector<std::string> frames;
+  std::size_t bytes;
   Connection* connection;
 };
 
@@ -26,6 +27,12 @@ uv_handle_t* Handle(uv_pipe_t* pipe) {
 Connection::Connection(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks)
     : pipe_(pipe), decoder_(max_frame_bytes), callbacks_(std::move(callbacks)) {
   pipe_->data = this;
+  prepare_ = new uv_prepare_t;
+  check_ = new uv_check_t;
+  uv_prepare_init(pipe_->loop, prepare_);
+  uv_check_init(pipe_->loop, check_);
+  prepare_->data = this;
+  check_->data = this;
 }
 
 Connection* Connection::Adopt(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks) {
@@ -94,16 +101,39 @@ void Connection::OnRead(ssize_t nread, const uv_buf_t* buf) noexcept {
 // Connection must ignore SIGPIPE (then the write fails with EPIPE and WriteCb closes us).
 void Connection::WriteFramed(std::string framed) {
   if (closing_ || framed.empty()) return;
-  auto* request = new WriteRequest{{}, std::move(framed), this};
+  pending_write_bytes_ += framed.size();
+  outbox_.push_back(std::move(framed));
+  if (flush_armed_) return;
+  flush_armed_ = true;
+  uv_prepare_start(prepare_, [](uv_prepare_t* h) noexcept { FlushCb(reinterpret_cast<uv_handle_t*>(h)); });
+  uv_check_start(check_, [](uv_check_t* h) noexcept { FlushCb(reinterpret_cast<uv_handle_t*>(h)); });
+}
+
+void Connection::FlushCb(uv_handle_t* h) noexcept { static_cast<Connection*>(h->data)->Flush(); }
+
+void Connection::Flush() noexcept {
+  if (flush_armed_) {
+    flush_armed_ = false;
+    uv_prepare_stop(prepare_);
+    uv_check_stop(check_);
+  }
+  if (outbox_.empty() || uv_is_closing(Handle(pipe_))) return;
+  auto* request = new WriteRequest{{}, std::move(outbox_), 0, this};
+  outbox_.clear();
   request->req.data = request;
-  const std::size_t size = request->data.size();
-  uv_buf_t buf = uv_buf_init(request->data.data(), static_cast<unsigned>(size));
-  if (uv_write(&request->req, Stream(pipe_), &buf, 1, WriteCb) != 0) {
+  std::vector<uv_buf_t> bufs;
+  bufs.reserve(request->frames.size());
+  for (std::string& frame : request->frames) {
+    bufs.push_back(uv_buf_init(frame.data(), static_cast<unsigned>(frame.size())));
+    request->bytes += frame.size();
+  }
+  ++writes_issued_;
+  if (uv_write(&request->req, Stream(pipe_), bufs.data(), static_cast<unsigned>(bufs.size()),
+               WriteCb) != 0) {
+    pending_write_bytes_ -= request->bytes;
     delete request;
     StartClose();
-    return;
   }
-  pending_write_bytes_ += size;
 }
 
 void Connection::Write(std::string_view payload) {
@@ -116,7 +146,7 @@ void Connection::Write(std::string_view payload) {
 void Connection::WriteCb(uv_write_t* req, int status) noexcept {
   auto* request = static_cast<WriteRequest*>(req->data);
   Connection* self = request->connection;
-  self->pending_write_bytes_ -= request->data.size();
+  self->pending_write_bytes_ -= request->bytes;
   delete request;
   // UV_ECANCELED: the handle is closing and libuv is returning the queued writes.
   if (status < 0 && status != UV_ECANCELED) self->StartClose();
@@ -130,6 +160,7 @@ void Connection::Close(bool graceful) {
   }
   closing_ = true;
   uv_read_stop(Stream(pipe_));
+  if (graceful) Flush();  // the frames queued this turn are part of what must reach the peer
   if (graceful && pending_write_bytes_ > 0) {
     // uv_shutdown completes after every queued write has, which is exactly "flushed".
     auto* shutdown = new uv_shutdown_t;
@@ -154,6 +185,18 @@ void Connection::StartClose() noexcept {
   closing_ = true;
   if (uv_is_closing(Handle(pipe_))) return;
   uv_read_stop(Stream(pipe_));
+  // Frames never handed to libuv are dropped with the connection.
+  for (const std::string& frame : outbox_) pending_write_bytes_ -= frame.size();
+  outbox_.clear();
+  flush_armed_ = false;
+  auto free_handle = [](uv_handle_t* h) noexcept {
+    if (h->type == UV_PREPARE) delete reinterpret_cast<uv_prepare_t*>(h);
+    else delete reinterpret_cast<uv_check_t*>(h);
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(prepare_), free_handle);
+  uv_close(reinterpret_cast<uv_handle_t*>(check_), free_handle);
+  prepare_ = nullptr;
+  check_ = nullptr;
   uv_close(Handle(pipe_), CloseCb);
 }
 

@@ -1,6 +1,10 @@
 // A framed connection over a libuv stream (Unix socket or socketpair end): glues uv_read_cb to a
 // FrameDecoder and queues whole frames for writing, so a frame is never interleaved with another.
 //
+// Writes are combined: frames queued during one turn of the loop leave together in one writev(),
+// when the loop finishes its I/O callbacks (uv_check) or before it next waits (uv_prepare, for
+// frames queued by timers). Every reply a burst of requests produced costs the peer one wake-up.
+//
 // Ownership: created with Connection::Adopt/Open, it owns its uv_pipe_t; Close() starts libuv's
 // close and the object deletes itself in close_cb, after calling on_closed once. Callbacks run on
 // the loop thread only and must not throw. After Close(), no on_frame is delivered.
@@ -10,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <uv.h>
 
@@ -44,6 +49,8 @@ class Connection {
   bool closing() const { return closing_; }
 
   std::size_t pending_write_bytes() const { return pending_write_bytes_; }
+  // Writes handed to libuv so far, each one writev() of every frame queued in a turn (tests).
+  std::size_t writes_issued() const { return writes_issued_; }
   void* user_data = nullptr;  // owner's tag, untouched by Connection
 
   Connection(const Connection&) = delete;
@@ -55,6 +62,9 @@ class Connection {
   void StartReading();
   void OnRead(ssize_t nread, const uv_buf_t* buf) noexcept;
   void StartClose() noexcept;
+  // Hands the frames queued this turn to libuv as one write.
+  void Flush() noexcept;
+  static void FlushCb(uv_handle_t* h) noexcept;
   static void AllocCb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
   static void ReadCb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void WriteCb(uv_write_t* req, int status) noexcept;
@@ -65,7 +75,12 @@ class Connection {
   FrameDecoder decoder_;
   Callbacks callbacks_;
   std::string read_buffer_;
-  std::size_t pending_write_bytes_ = 0;
+  std::size_t pending_write_bytes_ = 0;  // queued here or in libuv, not yet written
+  std::vector<std::string> outbox_;       // frames queued this turn
+  uv_prepare_t* prepare_ = nullptr;       // flush points; freed by their own close callbacks
+  uv_check_t* check_ = nullptr;
+  bool flush_armed_ = false;
+  std::size_t writes_issued_ = 0;
   bool closing_ = false;
   bool close_when_flushed_ = false;
 };

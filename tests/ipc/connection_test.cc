@@ -209,6 +209,44 @@ TEST_F(ConnectionTest, WritesArriveWholeAndGracefulCloseFlushesThem) {
   EXPECT_EQ(closed_, 1);
 }
 
+// Frames queued in one turn of the loop leave in one write; frames queued in a later turn (here
+// from a timer, before the loop waits again) in another.
+TEST_F(ConnectionTest, FramesQueuedInOneTurnLeaveInOneWrite) {
+  Connection* c = OpenOurEnd(kDefaultMaxFrameBytes, Recorder());
+  ASSERT_NE(c, nullptr);
+  for (const std::string& p : kPayloads) c->Write(p);
+  EXPECT_EQ(c->writes_issued(), 0u) << "nothing is written inside Write()";
+  uv_run(&loop_, UV_RUN_NOWAIT);
+  EXPECT_EQ(c->writes_issued(), 1u);
+  uv_timer_t later;
+  uv_timer_init(&loop_, &later);
+  later.data = c;
+  uv_timer_start(
+      &later,
+      [](uv_timer_t* t) noexcept {
+        auto* conn = static_cast<Connection*>(t->data);
+        conn->Write("from a timer");
+        conn->Write("and another");
+      },
+      0, 0);
+  uv_run(&loop_, UV_RUN_ONCE);
+  EXPECT_EQ(c->writes_issued(), 2u);
+  uv_close(reinterpret_cast<uv_handle_t*>(&later), nullptr);
+  c->Close(/*graceful=*/true);
+  std::vector<std::string> received;
+  std::thread reader([&] {
+    FrameDecoder decoder;
+    std::string payload;
+    while (ReadFrame(fds_[1], &decoder, &payload).ok()) received.push_back(payload);
+  });
+  Run();
+  reader.join();
+  std::vector<std::string> expected = kPayloads;
+  expected.push_back("from a timer");
+  expected.push_back("and another");
+  EXPECT_EQ(received, expected);
+}
+
 TEST_F(ConnectionTest, ForcedCloseOvertakesAGracefulOne) {
   Connection* c = OpenOurEnd(kDefaultMaxFrameBytes, Recorder());
   ASSERT_NE(c, nullptr);
