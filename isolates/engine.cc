@@ -188,9 +188,10 @@ bool Engine::Impl::GuardFoundLeftovers() {
   v8::Context::Scope context_scope(context);
   ++guarded_renders_;
   bool scan = guarded_renders_ % ContextGuard::kFullScanEvery == 0;
-  if (guard_.QuickCheck(isolate, context) && !scan) return false;
+  bool clean = guard_.QuickCheck(isolate, context);
+  if (clean && !scan) return false;
   std::vector<std::string> found = guard_.FullScan(isolate, context);
-  if (found.empty() && scan && guard_.QuickCheck(isolate, context)) return false;
+  if (found.empty() && clean) return false;
   // The quick check saw a change that the scan cannot name (it compares the same state).
   if (found.empty()) found.push_back("a builtin or global (changed, then the scan saw none)");
   for (std::string& name : found) left_behind_.push_back(std::move(name));
