@@ -14,9 +14,6 @@
 namespace ssrd::pool {
 namespace {
 
-// A worker still rendering this long after its job's deadline did not stop by itself (native
-// code, or a termination V8 did not act on): it is killed.
-constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
 constexpr unsigned kMaxAttempts = 2;  // a render runs at most twice (one retry after a crash)
 // A job waiting at a worker behind a render that has run this long is taken back for a worker
 // that has gone idle. Short enough that a request never waits long behind a slow render; long
@@ -73,10 +70,12 @@ std::string EncodeErrorPayload(std::uint64_t id, ipc::ErrorCode code, std::strin
 }
 
 Dispatcher::Dispatcher(uv_loop_t* loop, const PoolOptions& options,
-                       WorkerSpawnOptions spawn_options)
+                       WorkerSpawnOptions spawn_options,
+                       std::vector<ipc::Request> warmup_file_requests)
     : loop_(loop),
       options_(options),
       spawn_options_(std::move(spawn_options)),
+      warmup_file_requests_(std::move(warmup_file_requests)),
       snapshot_timer_(loop),
       drain_timer_(loop),
       deadline_timer_(loop),
@@ -134,7 +133,7 @@ Dispatcher::Worker* Dispatcher::WorkerWithRoom() const {
   Worker* best = nullptr;
   for (auto& slot : slots_) {
     Worker* w = slot->active.get();
-    if (!w || !w->process) continue;
+    if (!w || !w->process || w->warming) continue;
     WorkerProcess::State state = w->process->state();
     if (state != WorkerProcess::State::kReady && state != WorkerProcess::State::kBusy) continue;
     if (w->jobs.size() >= std::max(1u, options_.pipeline_depth)) continue;
@@ -229,8 +228,8 @@ void Dispatcher::StealFor(Worker& idle) noexcept {
       if (stopping_ || !queue_.empty()) return;
       for (auto& slot : slots_) {
         Worker* w = slot->active.get();
-        if (w && w->process && w->process->state() == WorkerProcess::State::kReady &&
-            w->jobs.empty()) {
+        if (w && w->process && !w->warming &&
+            w->process->state() == WorkerProcess::State::kReady && w->jobs.empty()) {
           StealFor(*w);
           return;
         }
@@ -260,6 +259,11 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
     counters_.context_resets += static_cast<std::int64_t>(*resets - worker.context_resets);
     worker.context_resets = *resets;
   }
+  if (job.warmup) {
+    OnWarmupReply(worker);
+    CheckDrained();
+    return;
+  }
   if (job.stolen) {
     // Its copy went to another worker; this reply (cancelled, or a render that won the race
     // with the cancel) answers nobody.
@@ -273,6 +277,7 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   ++worker.served;
   if (ok) {
     slots_[worker.slot]->backoff_ms = 0;
+    samples_.Offer(job.request);
     spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
                   ipc::OpName(job.request.op), job.request.component, process.pid(),
                   MillisSince(job.started_at));
@@ -328,6 +333,10 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
     if (!stopping_) Dispatch();
   });
   if (job.stolen) return;
+  if (job.warmup) {
+    if (!stopping_) OnWarmupCrash(worker, job, exit);
+    return;
+  }
   pid_t pid = worker.process->pid();
   if (stopping_) {
     PostError(std::move(job), ipc::ErrorCode::kShuttingDown,
@@ -597,15 +606,17 @@ Stats Dispatcher::stats() const {
   ForEachWorker([&s](Worker& w) {
     if (!w.process) return;
     WorkerProcess::State state = w.process->state();
-    if (w.role == Role::kActive &&
+    if (w.role == Role::kActive && !w.warming &&
         (state == WorkerProcess::State::kReady || state == WorkerProcess::State::kBusy)) {
       ++s.workers;
     }
-    for (const Job& j : w.jobs) s.in_flight += j.stolen ? 0 : 1;
+    for (const Job& j : w.jobs) s.in_flight += j.stolen || j.warmup ? 0 : 1;
     ipc::WorkerInfo info;
     info.pid = static_cast<std::uint32_t>(w.process->pid());
     info.slot = w.slot;
-    info.state = w.role == Role::kRetired ? "retiring" : WorkerStateName(state);
+    info.state = w.role == Role::kRetired ? "retiring"
+                 : w.warming                ? "warming"
+                                            : WorkerStateName(state);
     info.generation = w.generation;
     info.served = w.served;
     info.heap_used = w.heap_used;

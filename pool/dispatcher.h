@@ -22,6 +22,13 @@
 // active worker that exits unasked is respawned after a backoff (100 ms doubling to 5 s, reset by
 // a served request); exit code 2 (fatal bundle/config error) retires the slot until a reload.
 //
+// Warm-up (worker_lifecycle.cc): after its hello, a new worker renders up to
+// PoolOptions::warmup_requests requests (pool/warmup.h) one at a time, for at most warmup_ms,
+// before it counts as ready: it gets no client job, a successor is not promoted and a reload not
+// committed until it is warm. Warm-up replies answer nobody and count only in `warmups`. A worker
+// that dies during a warm-up render drops that request from the sample; a successor is then
+// started again rather than failing the reload or the recycling over a sample.
+//
 // Loop thread only. Replies and notifications that do not come straight from a worker are posted
 // to the loop, so no callback runs inside Submit/Start/Stop (see pool.h).
 #pragma once
@@ -43,13 +50,15 @@
 #include "pool/pool.h"
 #include "pool/snapshot_build.h"
 #include "pool/timer.h"
+#include "pool/warmup.h"
 #include "pool/worker_process.h"
 
 namespace ssrd::pool {
 
 class Dispatcher {
  public:
-  Dispatcher(uv_loop_t* loop, const PoolOptions& options, WorkerSpawnOptions spawn_options);
+  Dispatcher(uv_loop_t* loop, const PoolOptions& options, WorkerSpawnOptions spawn_options,
+             std::vector<ipc::Request> warmup_file_requests);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -66,6 +75,9 @@ class Dispatcher {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // A worker still rendering this long after its job's deadline did not stop by itself (native
+  // code, or a termination V8 did not act on): it is killed.
+  static constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
 
   struct Job {
     Pool::JobId id = 0;
@@ -80,6 +92,7 @@ class Dispatcher {
     // Set on the copy left at a worker when the job was stolen: its reply is dropped.
     bool stolen = false;
     Clock::time_point render_started_at;  // when it reached the front of its worker's jobs
+    bool warmup = false;  // a warm-up render: no client, its reply is dropped
   };
   enum class Role { kActive, kSuccessor, kRetired };
   struct Worker {
@@ -95,6 +108,10 @@ class Dispatcher {
     std::int64_t heap_used = 0;
     Clock::time_point rss_checked_at;
     bool recycle_due = false;
+    bool warming = false;  // said hello, renders its warm-up requests, gets no client job yet
+    unsigned warmups_sent = 0;
+    Clock::time_point warm_started_at;
+    Clock::time_point warm_until;
     Timer start_timer;  // kills a worker that does not say hello in time
     Timer stop_timer;   // escalates from a closed channel to SIGTERM and SIGKILL
   };
@@ -124,6 +141,8 @@ class Dispatcher {
   void SpawnActive(Slot& slot) noexcept;
   void ScheduleRespawn(Slot& slot) noexcept;
   void OnWorkerReady(Worker& worker) noexcept;
+  // The worker said hello and is warm (or needs no warm-up): it takes traffic or a slot now.
+  void OnWorkerWarm(Worker& worker) noexcept;
   void OnWorkerStartError(Worker& worker, ipc::Error error) noexcept;
   void OnWorkerExit(Worker& worker, const WorkerExit& exit) noexcept;
   void OnActiveExit(Slot& slot, std::unique_ptr<Worker> worker, const WorkerExit& exit) noexcept;
@@ -136,6 +155,15 @@ class Dispatcher {
   void AskToExit(Worker& worker) noexcept;
   std::unique_ptr<Worker> TakeWorker(Worker& worker) noexcept;
   void ForEachWorker(const std::function<void(Worker&)>& fn) const;
+
+  // worker_warmup.cc
+  // Starts the warm-up of a worker that has said hello; false when there is nothing to render.
+  bool StartWarmup(Worker& worker) noexcept;
+  void SendWarmupRender(Worker& worker) noexcept;
+  void OnWarmupReply(Worker& worker) noexcept;
+  // A worker died during a warm-up render: that request is not used again.
+  void OnWarmupCrash(Worker& worker, const Job& job, const WorkerExit& exit) noexcept;
+  const std::vector<ipc::Request>& WarmupRequests() const;
 
   // dispatcher.cc
   void OnWorkerReply(Worker& worker, std::string&& payload) noexcept;
@@ -166,6 +194,8 @@ class Dispatcher {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<std::unique_ptr<Worker>> retired_;  // draining their last job, then exiting
   std::deque<Job> queue_;
+  std::vector<ipc::Request> warmup_file_requests_;  // the operator's; else samples_
+  WarmupSamples samples_;
   Pool::JobId next_job_id_ = 1;
   Stats counters_;
   Clock::time_point overload_logged_at_{};  // the overload warning is rate-limited

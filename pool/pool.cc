@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "pool/dispatcher.h"
+#include "pool/warmup.h"
 
 namespace ssrd::pool {
 namespace {
@@ -61,7 +62,8 @@ std::string DefaultWorkerExecutable() {
   return (self.parent_path() / "ssrd-worker").string();
 }
 
-Pool::Pool(uv_loop_t* loop, PoolOptions options) : options_(std::move(options)) {
+Pool::Pool(uv_loop_t* loop, PoolOptions options, std::vector<ipc::Request> warmup_file_requests)
+    : options_(std::move(options)) {
   WorkerSpawnOptions spawn;
   spawn.executable = options_.worker_executable;
   spawn.bundle_path = options_.bundle_path;
@@ -72,7 +74,8 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options) : options_(std::move(options)) 
     spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-dir", options_.snapshot_dir});
   }
   spawn.extra_args.insert(spawn.extra_args.end(), {"--isolation", options_.isolation});
-  dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn));
+  dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn),
+                                             std::move(warmup_file_requests));
 }
 
 Pool::~Pool() = default;
@@ -101,7 +104,13 @@ ipc::Result<std::unique_ptr<Pool>> Pool::Create(uv_loop_t* loop, PoolOptions opt
   if (options.max_queue == 0) {
     return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the queue must hold at least 1 request");
   }
-  return std::unique_ptr<Pool>(new Pool(loop, std::move(options)));
+  std::vector<ipc::Request> warmup_file_requests;
+  if (!options.warmup_file.empty()) {
+    auto loaded = LoadWarmupFile(options.warmup_file);
+    if (!loaded.ok()) return loaded.error();
+    warmup_file_requests = std::move(loaded).value();
+  }
+  return std::unique_ptr<Pool>(new Pool(loop, std::move(options), std::move(warmup_file_requests)));
 }
 
 void Pool::Start(std::function<void(ipc::Result<void>)> on_ready) {

@@ -63,6 +63,13 @@ struct PoolOptions {
   // replaced when a render left something on the global object or the builtins), "fresh" (a
   // context per render) or "shared" (one context, no check). docs/operations.md, "Isolation".
   std::string isolation = "guarded";
+  // Warm-up (pool/warmup.h): a worker that replaces another (respawn, recycling, reload) renders
+  // up to this many requests before it takes traffic, for at most warmup_ms: the requests of
+  // warmup_file when one is given (then also the first workers warm up before the pool is
+  // ready), else a sample of recent requests that rendered fine. 0 = no warm-up.
+  unsigned warmup_requests = 8;
+  std::uint32_t warmup_ms = 500;
+  std::string warmup_file;
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the
@@ -83,6 +90,7 @@ struct Stats {
   std::int64_t reload_failures = 0;  // reloads abandoned because the new bundle did not load
   std::int64_t context_resets = 0;   // contexts the workers' guard replaced (--isolation guarded)
   std::int64_t steals = 0;  // requests taken from behind a long render for an idle worker
+  std::int64_t warmups = 0;  // renders new workers ran to warm up (not in served or errors)
   std::vector<ipc::WorkerInfo> worker_table;  // one entry per live worker process
 };
 
@@ -97,7 +105,8 @@ class Pool {
 
   // Validates the options without starting anything: the bundle must be a readable file
   // (kBundleError "cannot read bundle PATH: ...") and the worker executable must exist and be
-  // executable (kBadRequest "worker executable PATH: ...").
+  // executable (kBadRequest "worker executable PATH: ..."); a warm-up file must parse
+  // (kBadRequest "warm-up file PATH: ...").
   static ipc::Result<std::unique_ptr<Pool>> Create(uv_loop_t* loop, PoolOptions options);
   ~Pool();
   Pool(const Pool&) = delete;
@@ -146,7 +155,7 @@ class Pool {
   const PoolOptions& options() const { return options_; }
 
  private:
-  Pool(uv_loop_t* loop, PoolOptions options);
+  Pool(uv_loop_t* loop, PoolOptions options, std::vector<ipc::Request> warmup_file_requests);
   PoolOptions options_;
   std::unique_ptr<Dispatcher> dispatcher_;
 };

@@ -236,6 +236,7 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
                      {"recycled", s.recycled},
                      {"context_resets", s.context_resets},
                      {"steals", s.steals},
+                     {"warmups", s.warmups},
                      {"reloads", s.reloads},
                      {"reload_failures", s.reload_failures},
                      {"connections", static_cast<std::int64_t>(conns.size())}};

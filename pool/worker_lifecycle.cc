@@ -171,6 +171,12 @@ void Dispatcher::ScheduleRespawn(Slot& slot) noexcept {
 
 void Dispatcher::OnWorkerReady(Worker& worker) noexcept {
   worker.start_timer.Stop();
+  if (worker.role == Role::kRetired) return;  // a discarded successor: its channel is closed
+  if (StartWarmup(worker)) return;
+  OnWorkerWarm(worker);
+}
+
+void Dispatcher::OnWorkerWarm(Worker& worker) noexcept {
   Slot& slot = *slots_[worker.slot];
   pid_t pid = worker.process->pid();
   switch (worker.role) {
@@ -234,7 +240,16 @@ void Dispatcher::OnWorkerExit(Worker& worker, const WorkerExit& exit) noexcept {
       spdlog::debug("worker {} (slot {}, retired) {}", pid, slot.index, exit.Describe());
       break;
     case Role::kSuccessor:
-      if (!stopping_) {
+      if (!stopping_ && owned->warming) {
+        // Its warm-up request is dropped (OnWarmupCrash): the next successor warms up without it.
+        std::unique_ptr<Worker> again = SpawnWorker(slot, owned->generation);
+        if (again) {
+          again->role = Role::kSuccessor;
+          slot.successor = std::move(again);
+        } else {
+          OnSuccessorFailed(slot, owned->generation, slot.last_start_error);
+        }
+      } else if (!stopping_) {
         OnSuccessorFailed(slot, owned->generation,
                           "worker " + std::to_string(pid) + " " + exit.Describe() +
                               (owned->process->was_ready() ? "" : " before it was ready"));
@@ -416,7 +431,9 @@ void Dispatcher::SpawnSuccessors(std::uint64_t generation) noexcept {
 void Dispatcher::MaybeCommitReload() noexcept {
   for (auto& slot : slots_) {
     Worker* s = slot->successor.get();
-    if (!s || s->generation != reload_generation_ || !s->process->was_ready()) return;
+    if (!s || s->generation != reload_generation_ || !s->process->was_ready() || s->warming) {
+      return;
+    }
   }
   generation_ = reload_generation_;
   reload_generation_ = 0;

@@ -151,11 +151,12 @@ int WorkerMain(int argc, char** argv) {
   for (const ipc::ConsoleLine& line : engine.value()->startup_console()) {
     spdlog::info("[bundle] console.{}: {}", line.level, line.text);
   }
-  hello.worker_pid = static_cast<std::uint32_t>(getpid());
-  if (!WriteHello(options->channel_fd, hello)) return 0;
+  // Logged before the hello, so that it precedes the supervisor's lines about this worker.
   spdlog::info("ready: bundle {}{}, isolation {}, V8 {}", options->bundle,
                from_snapshot ? " (from its snapshot)" : "", options->isolation,
                isolates::V8Version());
+  hello.worker_pid = static_cast<std::uint32_t>(getpid());
+  if (!WriteHello(options->channel_fd, hello)) return 0;
 
   LoopEnd end = RunRequestLoop(options->channel_fd, engine.value().get());
   return ExitCode(end);

@@ -1,7 +1,8 @@
 // A stand-in for ssrd-worker that speaks the worker contract without V8, so the pool's process
 // handling can be tested quickly and deterministically. render answers like bundles/echo.mjs
 // ("<p>" + component + ":" + JSON.stringify(props) + "</p>"); component "Spin" sleeps props.ms
-// first; component "Exit" exits with code props.code instead of answering. A cancel frame is read
+// first; component "Exit" exits with code props.code instead of answering; component "Count"
+// answers "<p>Count:N</p>", N the renders this process has run, itself included. A cancel frame is read
 // and ignored (the fake cannot interrupt its sleep; the render then answers normally). A bundle containing
 // FAKE_BUNDLE_ERROR gets the bundle_error hello and exit code 2; FAKE_DIE_BEFORE_HELLO exits 1
 // before any hello.
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
 
   FrameDecoder decoder;
   std::string payload;
+  long renders = 0;
   while (ReadFrame(fd, &decoder, &payload).ok()) {
     DecodeFailure failure;
     auto request = DecodeRequest(payload, &failure);
@@ -65,11 +67,14 @@ int main(int argc, char** argv) {
     reply.id = request->id;
     if (request->op == Op::kRender) {
       auto props = nlohmann::json::from_msgpack(request->props_msgpack);
+      ++renders;
       if (request->component == "Exit") return props.value("code", 1);
       if (request->component == "Spin") {
         std::this_thread::sleep_for(std::chrono::milliseconds(props.value("ms", 0)));
       }
-      reply.html = "<p>" + request->component + ":" + props.dump() + "</p>";
+      reply.html = request->component == "Count"
+                       ? "<p>Count:" + std::to_string(renders) + "</p>"
+                       : "<p>" + request->component + ":" + props.dump() + "</p>";
     }
     Send(fd, reply);
   }

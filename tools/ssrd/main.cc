@@ -257,6 +257,17 @@ int main(int argc, char** argv) {
   app.add_option("--recycle-rss-mb", options.recycle_rss_mb,
                  "replace a worker whose resident memory passes this many MiB (0 = never)")
       ->capture_default_str();
+  app.add_option("--warmup-requests", options.warmup_requests,
+                 "renders a new worker runs before it takes traffic: a sample of recent requests, "
+                 "or those of --warmup-file (0 = no warm-up)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1000u));
+  app.add_option("--warmup-ms", options.warmup_ms, "the longest a new worker spends warming up")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 600000u));
+  app.add_option("--warmup-file", options.warmup_file,
+                 "JSON array of {\"component\", \"props\"} requests for warm-up, used in place of "
+                 "the sample (then the first workers warm up too, before the ready line)");
   app.add_option("--start-timeout-ms", options.start_timeout_ms,
                  "kill a worker that is not ready this long after it started (bundle load included)")
       ->capture_default_str()
