@@ -133,7 +133,7 @@ Dispatcher::Worker* Dispatcher::WorkerWithRoom() const {
   Worker* best = nullptr;
   for (auto& slot : slots_) {
     Worker* w = slot->active.get();
-    if (!w || !w->process || w->warming) continue;
+    if (!w || !w->process || w->warming || w->exiting) continue;
     WorkerProcess::State state = w->process->state();
     if (state != WorkerProcess::State::kReady && state != WorkerProcess::State::kBusy) continue;
     if (w->jobs.size() >= std::max(1u, options_.pipeline_depth)) continue;
@@ -287,6 +287,11 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
     if (decoded.ok() && decoded->error && decoded->error->code == ipc::ErrorCode::kTimeout) {
       ++counters_.timeouts;
     }
+    // A worker whose heap ran out exits after this reply (docs/protocol.md, worker channel):
+    // whatever else is sent to it would die with it.
+    if (decoded.ok() && decoded->error && decoded->error->code == ipc::ErrorCode::kOutOfMemory) {
+      worker.exiting = true;
+    }
     spdlog::warn("{} {} {} on worker {}: {} after {:.1f} ms", TagOf(job.log_tag, job.request.id),
                  ipc::OpName(job.request.op), job.request.component, process.pid(),
                  decoded.ok() && decoded->error ? decoded->error->ToString() : "error reply",
@@ -315,8 +320,13 @@ void Dispatcher::AfterWorkerReply(Worker& worker) noexcept {
 void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept {
   std::deque<Job> jobs = std::move(worker.jobs);
   worker.jobs.clear();
-  Job job = std::move(jobs.front());
-  jobs.pop_front();
+  // The front job may have been rendering, unless the worker had said it was exiting (after an
+  // out_of_memory reply it renders nothing more): then none of them ever ran.
+  std::optional<Job> rendering;
+  if (!worker.exiting) {
+    rendering = std::move(jobs.front());
+    jobs.pop_front();
+  }
   bool requeued = false;
   for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
     if (it->stolen) continue;
@@ -332,7 +342,8 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
   if (requeued) Post([this] {
     if (!stopping_) Dispatch();
   });
-  if (job.stolen) return;
+  if (!rendering || rendering->stolen) return;
+  Job job = std::move(*rendering);
   if (job.warmup) {
     if (!stopping_) OnWarmupCrash(worker, job, exit);
     return;

@@ -109,6 +109,8 @@ class Dispatcher {
     Clock::time_point rss_checked_at;
     bool recycle_due = false;
     bool warming = false;  // said hello, renders its warm-up requests, gets no client job yet
+    // It answered out_of_memory and exits: it gets no more work, and what it holds never started.
+    bool exiting = false;
     unsigned warmups_sent = 0;
     Clock::time_point warm_started_at;
     Clock::time_point warm_until;

@@ -2,7 +2,8 @@
 // handling can be tested quickly and deterministically. render answers like bundles/echo.mjs
 // ("<p>" + component + ":" + JSON.stringify(props) + "</p>"); component "Spin" sleeps props.ms
 // first; component "Exit" exits with code props.code instead of answering; component "Count"
-// answers "<p>Count:N</p>", N the renders this process has run, itself included. A cancel frame is read
+// answers "<p>Count:N</p>", N the renders this process has run, itself included; component "Hog"
+// answers out_of_memory and exits with code 3, as a worker whose heap ran out does. A cancel frame is read
 // and ignored (the fake cannot interrupt its sleep; the render then answers normally). A bundle containing
 // FAKE_BUNDLE_ERROR gets the bundle_error hello and exit code 2; FAKE_DIE_BEFORE_HELLO exits 1
 // before any hello.
@@ -69,6 +70,11 @@ int main(int argc, char** argv) {
       auto props = nlohmann::json::from_msgpack(request->props_msgpack);
       ++renders;
       if (request->component == "Exit") return props.value("code", 1);
+      if (request->component == "Hog") {
+        reply.error = MakeError(ErrorCode::kOutOfMemory, "render failed: the heap limit was reached");
+        Send(fd, reply);
+        return 3;
+      }
       if (request->component == "Spin") {
         std::this_thread::sleep_for(std::chrono::milliseconds(props.value("ms", 0)));
       }

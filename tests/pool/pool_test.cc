@@ -210,6 +210,25 @@ TEST_P(PoolTest, CancelReachesARequestWaitingAtAWorker) {
   EXPECT_EQ(waiting->error->code, ErrorCode::kCancelled);
 }
 
+// The worker exits after an out_of_memory reply; a request sent to it in that moment would die
+// with it, and without a retry the client would get worker_crashed for a render that never ran.
+TEST_P(PoolTest, AWorkerThatRanOutOfMemoryGetsNoMoreWork) {
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/1);
+  std::optional<ipc::Reply> hog, next;
+  ipc::Request oom = Render(1, "Hog", "{}");
+  oom.retry = false;
+  ipc::Request echo = Render(2, "Echo", R"({"after":"oom"})");
+  echo.retry = false;
+  pool_->Submit(oom, [&](std::string&& p) { hog = Decode(p); });
+  pool_->Submit(echo, [&](std::string&& p) { next = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return hog.has_value() && next.has_value(); }, 30000));
+  ASSERT_FALSE(hog->ok());
+  EXPECT_EQ(hog->error->code, ErrorCode::kOutOfMemory);
+  ASSERT_TRUE(next->ok()) << next->error->ToString();
+  EXPECT_EQ(next->html, R"(<p>Echo:{"after":"oom"}</p>)");
+  EXPECT_EQ(pool_->stats().retries, 0);
+}
+
 TEST_P(PoolTest, StopAnswersQueuedRequestsWithShuttingDown) {
   StartPool("spin.mjs", 1);
   std::map<std::uint64_t, ipc::Reply> replies;
