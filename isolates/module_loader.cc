@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ipc/digest.h"
 #include "isolates/event_loop.h"
 #include "isolates/js_errors.h"
 #include "isolates/v8_strings.h"
@@ -256,6 +257,7 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::Load(v8::Isolate* isolate,
   if (std::string read_error = ReadFile(path, &source); !read_error.empty()) {
     return BundleError("cannot read " + path + ": " + read_error);
   }
+  source_digests_[path] = ipc::Fnv1a(source);
   return LoadSource(isolate, context, path, source);
 }
 

@@ -24,6 +24,7 @@
 // through the context's embedder data. Caller holds a HandleScope and is inside the context.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -46,6 +47,9 @@ class ModuleGraph {
                                                 const std::string& path, const std::string& source);
   // The path a module was loaded from, or "" for a module this graph did not load.
   std::string PathOf(v8::Local<v8::Module> module) const;
+  // Every file read from disk into this graph, by absolute path, with the ipc::Fnv1a digest of the
+  // bytes that were compiled: what a snapshot of it depends on.
+  const std::map<std::string, std::uint64_t>& source_digests() const { return source_digests_; }
   // The module `specifier` names when imported from `referrer`; empty if not loaded.
   v8::MaybeLocal<v8::Module> Find(v8::Isolate* isolate, v8::Local<v8::Module> referrer,
                                   const std::string& specifier) const;
@@ -53,6 +57,7 @@ class ModuleGraph {
  private:
   std::map<std::string, v8::Global<v8::Module>> by_path_;
   std::unordered_multimap<int, std::string> path_by_hash_;
+  std::map<std::string, std::uint64_t> source_digests_;
 };
 
 // Associates `graph` with `context` and installs the isolate's import.meta hook.

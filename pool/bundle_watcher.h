@@ -1,10 +1,12 @@
-// Watches a bundle file and the directory it lives in, and reports a change once the files have
-// been quiet for a moment.
+// Watches a bundle file and the directory tree it lives in (subfolders included, hidden ones and
+// node_modules excluded, at most 256 folders), and reports a change once the files have been
+// quiet for a moment.
 //
 // The directory is watched, not the file: deploy tools and editors replace a file by writing a
 // new one and renaming it over the old, which leaves a watch on the old inode silent. Every event
-// in the directory restarts a debounce timer; when it fires, a fingerprint (the name and a hash of
-// the bytes of the bundle and of each sibling .mjs/.js/.cjs/.json/.wasm file) is compared with the
+// in the tree restarts a debounce timer; when it fires, a fingerprint (the relative path and a hash
+// of the bytes of the bundle and of each .mjs/.js/.cjs/.json/.wasm file in the tree) is compared
+// with the
 // last one, so a touch, a log file written beside the bundle or an editor's swap file reports
 // nothing.
 //
@@ -16,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -44,12 +47,16 @@ class BundleWatcher {
                 std::uint64_t debounce_ms);
   static void OnEvent(uv_fs_event_t* handle, const char* filename, int events, int status) noexcept;
   void OnQuiet() noexcept;
+  int Watch(const std::string& dir);  // a libuv error code, 0 on success
+  static void Close(uv_fs_event_t* handle);
+  void SyncDirectories() noexcept;
 
   std::string bundle_path_;
   std::string directory_;
   std::function<void()> on_change_;
   std::uint64_t debounce_ms_;
-  uv_fs_event_t* handle_ = nullptr;  // freed in its close_cb
+  uv_loop_t* loop_;
+  std::map<std::string, uv_fs_event_t*> handles_;  // by directory; each freed in its close_cb
   Timer debounce_;
   std::string fingerprint_;
 };

@@ -133,8 +133,8 @@ class Dispatcher {
   };
 
   // worker_lifecycle.cc
-  // The cached snapshot of the bundle as it is on disk now, if a valid one is there.
-  std::optional<std::string> FindCachedSnapshot() const noexcept;
+  // The path of the cached snapshot of the bundle as it is on disk now, or why there is none.
+  ipc::Result<std::string> FindCachedSnapshot() const noexcept;
   // Builds the snapshot when snapshots are on, then runs `then` (also when none could be made).
   void PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept;
   void SpawnAllActive() noexcept;

@@ -47,12 +47,14 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   }
 }
 
-std::optional<std::string> Dispatcher::FindCachedSnapshot() const noexcept {
+ipc::Result<std::string> Dispatcher::FindCachedSnapshot() const noexcept {
+  // An unreadable bundle is reported by the builder and the workers.
   ipc::Result<std::string> bundle = snapshots::ReadWholeFile(spawn_options_.bundle_path);
-  if (!bundle.ok()) return std::nullopt;  // the builder and the workers report it
+  if (!bundle.ok()) return bundle.error();
   std::string path = snapshots::SnapshotPath(options_.snapshot_dir, bundle.value(),
                                              spawn_options_.node_env, snapshots::kBuildV8Version);
-  if (!snapshots::ReadSnapshotFile(path).ok()) return std::nullopt;
+  // Also refused when a file the bundle loaded has changed since (snapshots/snapshot_file.h).
+  if (auto read = snapshots::ReadSnapshotFile(path); !read.ok()) return read.error();
   return path;
 }
 
@@ -63,15 +65,16 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
   }
   // A snapshot already in the cache needs no builder: starting one (a process that loads V8)
   // would only delay the workers' start to hear so.
-  if (std::optional<std::string> cached = FindCachedSnapshot(); cached) {
-    spdlog::debug("startup snapshot found in the cache: {}", *cached);
+  ipc::Result<std::string> cached = FindCachedSnapshot();
+  if (cached.ok()) {
+    spdlog::debug("startup snapshot found in the cache: {}", cached.value());
     then({});
     return;
   }
   // Debug only: a build says so itself (the builder's progress line), after the bundle has
   // loaded, so that a bundle that does not load is reported by its error alone.
-  spdlog::debug("no cached startup snapshot of {} in {}: starting the builder",
-                spawn_options_.bundle_path, options_.snapshot_dir);
+  spdlog::debug("no usable cached startup snapshot of {} in {} ({}): starting the builder",
+                spawn_options_.bundle_path, options_.snapshot_dir, cached.error().message);
   auto started = std::chrono::steady_clock::now();
   auto shared_then = std::make_shared<std::function<void(ipc::Result<void>)>>(std::move(then));
   snapshot_timer_.Start(options_.start_timeout_ms, [this, shared_then] {

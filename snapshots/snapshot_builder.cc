@@ -11,7 +11,8 @@
 namespace ssrd::snapshots {
 
 ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& options,
-                                           const std::function<void()>& loaded) {
+                                           const std::function<void()>& loaded,
+                                           std::map<std::string, std::uint64_t>* sources) {
   isolates::EnsureV8Initialized();
   // Declared before the creator so that they outlive the isolate it disposes.
   isolates::RuntimeState state;
@@ -39,6 +40,7 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
         isolates::NewBundleContext(isolate, &state, &graph, options.bundle_path);
     if (!context.ok()) return context.error();
     if (loaded) loaded();
+    if (sources != nullptr) *sources = graph.source_digests();
     // A raw pointer in the context's embedder data would be baked into the blob.
     isolates::AttachModuleGraph(isolate, context.value(), nullptr);
     creator.SetDefaultContext(context.value());

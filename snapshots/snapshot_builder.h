@@ -10,7 +10,9 @@
 // Threads: any one thread; V8 is initialised on first use (isolates/v8_process.h).
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -22,7 +24,10 @@ namespace ssrd::snapshots {
 // Uses options.bundle_path and options.node_env; the heap limit applies to the engines, not here.
 // `loaded` (optional) is called once the bundle has loaded, before V8 serialises it: the moment a
 // progress line is worth printing, since a bundle that does not load needs only its error.
+// `sources` (optional) receives every file the bundle loaded, with the digest of the bytes that
+// went into the snapshot (isolates::ModuleGraph::source_digests), for WriteSnapshotFile.
 ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& options,
-                                           const std::function<void()>& loaded = nullptr);
+                                           const std::function<void()>& loaded = nullptr,
+                                           std::map<std::string, std::uint64_t>* sources = nullptr);
 
 }  // namespace ssrd::snapshots

@@ -9,16 +9,55 @@
 
 #include <unistd.h>
 
+#include "ipc/digest.h"
 #include "snapshots/snapshot_key.h"
 
 namespace ssrd::snapshots {
 namespace {
 
-constexpr std::string_view kMagic = "SSRDSNP1";  // 8 bytes; bump on a change of layout
+constexpr std::string_view kMagic = "SSRDSNP2";  // 8 bytes; bump on a change of layout
 constexpr std::size_t kChecksumSize = 16;
 
 // V8 checks only a snapshot's version string before it trusts the rest, and aborts on a bad blob.
-std::string Checksum(std::string_view blob) { return SnapshotKey(blob, "", ""); }
+std::string Checksum(std::string_view sources, std::string_view blob) {
+  return SnapshotKey(sources, blob, "");
+}
+
+std::string Hex16(std::uint64_t value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kHex[value & 0xf];
+  return out;
+}
+
+void AppendLength(std::string* out, std::uint64_t length) {
+  for (int i = 0; i < 8; ++i) *out += static_cast<char>(length >> (8 * i));
+}
+
+std::uint64_t LengthAt(const std::string& bytes, std::size_t pos) {
+  std::uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) {
+    length |= std::uint64_t{static_cast<unsigned char>(bytes[pos + i])} << (8 * i);
+  }
+  return length;
+}
+
+// "" when every source file still has its recorded digest, else why not.
+std::string StaleSource(std::string_view sources) {
+  while (!sources.empty()) {
+    std::size_t end = sources.find('\n');
+    std::string_view line = sources.substr(0, end);
+    sources.remove_prefix(end == std::string_view::npos ? sources.size() : end + 1);
+    if (line.size() < 18 || line[16] != ' ') return "malformed list of sources";
+    std::string file(line.substr(17));
+    ipc::Result<std::string> now = ReadWholeFile(file);
+    if (!now.ok()) return "stale: " + file + " cannot be read";
+    if (Hex16(ipc::Fnv1a(now.value())) != line.substr(0, 16)) {
+      return "stale: " + file + " changed since it was built";
+    }
+  }
+  return {};
+}
 
 ipc::Error Unavailable(const std::string& path, const std::string& why) {
   return ipc::MakeError(ipc::ErrorCode::kUnavailable, "snapshot " + path + ": " + why);
@@ -51,25 +90,35 @@ ipc::Result<std::string> ReadSnapshotFile(const std::string& path) {
   if (bytes.size() < kMagic.size() + 8 || bytes.compare(0, kMagic.size(), kMagic) != 0) {
     return Unavailable(path, "not a snapshot file");
   }
-  std::uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) {
-    length |= std::uint64_t{static_cast<unsigned char>(bytes[kMagic.size() + i])} << (8 * i);
-  }
-  std::size_t header = kMagic.size() + 8 + kChecksumSize;
-  if (bytes.size() < header || bytes.size() - header != length) {
+  const std::uint64_t blob_length = LengthAt(bytes, kMagic.size());
+  const std::size_t checksum_at = kMagic.size() + 8;
+  const std::size_t sources_length_at = checksum_at + kChecksumSize;
+  const std::size_t header = sources_length_at + 8;
+  if (bytes.size() < header) return Unavailable(path, "truncated");
+  const std::uint64_t sources_length = LengthAt(bytes, sources_length_at);
+  if (bytes.size() - header < sources_length ||
+      bytes.size() - header - sources_length != blob_length) {
     return Unavailable(path, "truncated");
   }
-  std::string blob = bytes.substr(header);
-  if (bytes.compare(kMagic.size() + 8, kChecksumSize, Checksum(blob)) != 0) {
+  std::string_view all(bytes);
+  std::string_view sources = all.substr(header, sources_length);
+  std::string_view blob = all.substr(header + sources_length);
+  if (bytes.compare(checksum_at, kChecksumSize, Checksum(sources, blob)) != 0) {
     return Unavailable(path, "checksum mismatch");
   }
-  return blob;
+  if (std::string stale = StaleSource(sources); !stale.empty()) return Unavailable(path, stale);
+  return std::string(blob);
 }
 
-ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob) {
+ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob,
+                                    const SourceDigests& sources) {
+  std::string listed;
+  for (const auto& [file, digest] : sources) listed += Hex16(digest) + " " + file + "\n";
   std::string header(kMagic);
-  for (int i = 0; i < 8; ++i) header += static_cast<char>(std::uint64_t{blob.size()} >> (8 * i));
-  header += Checksum(blob);
+  AppendLength(&header, blob.size());
+  header += Checksum(listed, blob);
+  AppendLength(&header, listed.size());
+  header += listed;
   std::string temporary = path + ".tmp." + std::to_string(getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

@@ -1,15 +1,22 @@
 // Pure C++, no V8: the supervisor uses it to find a cached snapshot without starting a builder.
 // Snapshot files in the cache directory: DIR/KEY.snap, where KEY (snapshot_key.h) covers the
 // bundle's bytes, the V8 version and the flags that shape the snapshot (NODE_ENV), so a changed
-// bundle or V8 upgrade simply misses the cache. A file is an 8-byte magic, the blob's length as
-// 8 bytes little-endian, a 16-hex-digit checksum of the blob, then the blob: a torn, truncated or
-// corrupted file is refused, never handed to V8 (which would abort).
+// bundle or V8 upgrade simply misses the cache. A bundle of several files is keyed by its entry
+// file; the file records every other file the bundle loaded with the digest of the bytes that
+// went in, and reading it checks them against the disk: a changed, removed or unreadable file
+// makes the snapshot stale (refused), so a changed chunk is never served from an old snapshot.
+// A file is an 8-byte magic, the blob's length as 8 bytes little-endian, a 16-hex-digit checksum
+// of the rest, the sources' length as 8 bytes, the sources ("DIGEST PATH" lines), then the blob:
+// a torn, truncated or corrupted file is refused, never handed to V8 (which would abort).
 //
 // Failure: kUnavailable with the path and the reason ("No such file or directory", "truncated",
-// "checksum mismatch", "not a snapshot file"); writing fails with the errno text. Writes are atomic (a temporary file in the
+// "checksum mismatch", "not a snapshot file", "stale: /app/chunk.js changed since it was built");
+// writing fails with the errno text. Writes are atomic (a temporary file in the
 // same directory, renamed), so concurrent builders and readers never see half a file. Any thread.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -26,8 +33,13 @@ std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
 // supervisor, which never links V8 (tests/snapshots checks it equals the runtime's).
 extern const std::string_view kBuildV8Version;
 
+// The files a snapshot was made from, by absolute path, and the ipc::Fnv1a digest of each.
+using SourceDigests = std::map<std::string, std::uint64_t>;
+
+// The blob, once the file is whole and every source file still has the recorded digest.
 ipc::Result<std::string> ReadSnapshotFile(const std::string& path);
-ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob);
+ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob,
+                                    const SourceDigests& sources = {});
 
 // The whole file at `path` (the bundle, to key its snapshot). kUnavailable on failure.
 ipc::Result<std::string> ReadWholeFile(const std::string& path);

@@ -2,19 +2,13 @@
 
 #include <cstdint>
 
+#include "ipc/digest.h"
+
 
 namespace ssrd::snapshots {
 namespace {
 
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
-constexpr std::uint64_t kFnvPrime = 1099511628211ull;
-
-void Mix(std::uint64_t* hash, std::string_view bytes) {
-  for (unsigned char c : bytes) {
-    *hash ^= c;
-    *hash *= kFnvPrime;
-  }
-}
+void Mix(std::uint64_t* hash, std::string_view bytes) { *hash = ipc::Fnv1a(bytes, *hash); }
 
 void MixField(std::uint64_t* hash, std::string_view field) {
   std::uint64_t size = field.size();
@@ -28,7 +22,7 @@ void MixField(std::uint64_t* hash, std::string_view field) {
 
 std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_version,
                         std::string_view flags) {
-  std::uint64_t hash = kFnvOffset;
+  std::uint64_t hash = ipc::kFnv1aOffset;
   MixField(&hash, bundle_bytes);
   MixField(&hash, v8_version);
   MixField(&hash, flags);

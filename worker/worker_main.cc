@@ -60,16 +60,19 @@ int BuildSnapshot(const WorkerOptions& options) {
     std::printf("snapshot: %s\n", path.c_str());
     return 0;
   }
-  ipc::Result<std::string> blob = snapshots::BuildSnapshotBlob(EngineOptionsFrom(options), [&] {
-    spdlog::info("building the startup snapshot of {} into {}", options.bundle, path);
-  });
+  snapshots::SourceDigests sources;
+  ipc::Result<std::string> blob = snapshots::BuildSnapshotBlob(
+      EngineOptionsFrom(options),
+      [&] { spdlog::info("building the startup snapshot of {} into {}", options.bundle, path); },
+      &sources);
   if (!blob.ok()) {
     std::printf("snapshot: %s%s\n",
                 blob.error().code == ipc::ErrorCode::kBundleError ? "" : "unavailable: ",
                 blob.error().message.c_str());
     return blob.error().code == ipc::ErrorCode::kBundleError ? kExitFatal : 0;
   }
-  if (ipc::Result<void> written = snapshots::WriteSnapshotFile(path, blob.value()); !written.ok()) {
+  if (ipc::Result<void> written = snapshots::WriteSnapshotFile(path, blob.value(), sources);
+      !written.ok()) {
     std::printf("snapshot: unavailable: %s\n", written.error().message.c_str());
     return 0;
   }

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include "ipc/digest.h"
+
 namespace ssrd::snapshots {
 namespace {
 
@@ -71,6 +73,30 @@ TEST_F(SnapshotFileTest, ACorruptedBlobFailsItsChecksum) {
   ipc::Result<std::string> read = ReadSnapshotFile(path);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.error().ToString(), "unavailable: snapshot " + path + ": checksum mismatch");
+}
+
+TEST_F(SnapshotFileTest, ASnapshotIsStaleOnceAFileItWasMadeFromChanges) {
+  std::string chunk = dir_ + "/chunk.js";
+  std::ofstream(chunk) << "export const v = 1;\n";
+  std::string path = dir_ + "/a.snap";
+  SourceDigests sources = {{chunk, ipc::Fnv1a("export const v = 1;\n")}};
+  ASSERT_TRUE(WriteSnapshotFile(path, std::string(100, 's'), sources).ok());
+  ASSERT_TRUE(ReadSnapshotFile(path).ok());
+
+  std::ofstream(chunk, std::ios::trunc) << "export const v = 2;\n";
+  ipc::Result<std::string> changed = ReadSnapshotFile(path);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().ToString(),
+            "unavailable: snapshot " + path + ": stale: " + chunk + " changed since it was built");
+
+  std::ofstream(chunk, std::ios::trunc) << "export const v = 1;\n";  // the same bytes again
+  EXPECT_TRUE(ReadSnapshotFile(path).ok());
+
+  std::filesystem::remove(chunk);
+  ipc::Result<std::string> removed = ReadSnapshotFile(path);
+  ASSERT_FALSE(removed.ok());
+  EXPECT_EQ(removed.error().ToString(),
+            "unavailable: snapshot " + path + ": stale: " + chunk + " cannot be read");
 }
 
 TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
