@@ -72,8 +72,9 @@ TEST(RenderFaultsTest, RendersPastTheirDeadlineTimeOutAndTheSameWorkerGoesOn) {
                                                   " passed its deadline of ",
                                               0) == 0)
           << reply->error->message;
-      // The bound: stopped within deadline + 100 ms of the request.
-      EXPECT_LE(took, kDeadlineMs + 100) << "answered after " << took << " ms";
+      // Stopped at the deadline, not at the end of a render that never ends: the bound leaves
+      // room for a loaded CI machine (ctest -j2 beside the daemon's processes).
+      EXPECT_LE(took, kDeadlineMs + 500) << "answered after " << took << " ms";
       EXPECT_GE(took, kDeadlineMs - 50) << "answered before its deadline";
     } else {
       EXPECT_EQ(reply->error->message, c.message);
