@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "ipc/log_escape.h"
 #include "pool/process_memory.h"
 
 namespace ssrd::pool {
@@ -178,7 +179,8 @@ void Dispatcher::Dispatch() noexcept {
     job.render_started_at = now;  // from the front of the worker's jobs: see OnWorkerReply
     ++job.attempts;
     spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
-                  ipc::OpName(job.request.op), job.request.component, idle->process->pid(), job.id,
+                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                  idle->process->pid(), job.id,
                   MillisSince(job.queued_at));
     // Behind another job, its deadline may pass while it waits: the sweep answers it then.
     Clock::time_point due = idle->jobs.empty() ? job.deadline + kDeadlineBackstop : job.deadline;
@@ -274,7 +276,8 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   if (ok) {
     slots_[worker.slot]->backoff_ms = 0;
     spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                  ipc::OpName(job.request.op), job.request.component, process.pid(),
+                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                  process.pid(),
                   MillisSince(job.started_at));
   } else {
     ++counters_.errors;
@@ -283,8 +286,10 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
       ++counters_.timeouts;
     }
     spdlog::warn("{} {} {} on worker {}: {} after {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                 ipc::OpName(job.request.op), job.request.component, process.pid(),
-                 decoded.ok() && decoded->error ? decoded->error->ToString() : "error reply",
+                 ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                 process.pid(),
+                 ipc::EscapeForLog(decoded.ok() && decoded->error ? decoded->error->ToString()
+                                                                  : "error reply"),
                  MillisSince(job.started_at));
   }
   AfterWorkerReply(worker);
@@ -349,14 +354,15 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
                    Clock::now() < job.deadline;
   if (may_retry && AnyWorkerPossible()) {
     ++counters_.retries;
-    spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id), what);
+    spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id),
+                 ipc::EscapeForLog(what));
     queue_.push_front(std::move(job));
     Post([this] {
       if (!stopping_) Dispatch();
     });
     return;
   }
-  spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), what);
+  spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), ipc::EscapeForLog(what));
   if (job.attempts > 1) what += " (after one retry)";
   PostError(std::move(job), ipc::ErrorCode::kWorkerCrashed, std::move(what));
 }
