@@ -7,10 +7,12 @@
 
 #include <v8.h>
 
+#include "isolates/budget_allocator.h"
 #include "isolates/bundle_context.h"
 #include "isolates/context_guard.h"
 #include "isolates/event_loop.h"
 #include "isolates/module_loader.h"
+#include "isolates/promise_rejections.h"
 #include "isolates/render_call.h"
 #include "isolates/runtime_globals.h"
 #include "isolates/runtime_state.h"
@@ -36,7 +38,7 @@ class Engine::Impl {
  public:
   explicit Impl(const EngineOptions& options)
       : options_(options),
-        allocator_(v8::ArrayBuffer::Allocator::NewDefaultAllocator()) {}
+        allocator_(std::make_unique<BudgetAllocator>(options.heap_limit_mb * kMiB)) {}
 
   ipc::Result<void> Start();
   ipc::Result<void> PrepareNextRender();
@@ -49,6 +51,9 @@ class Engine::Impl {
   void ClearInterrupt();
   std::size_t heap_used() const;
   const std::vector<ipc::ConsoleLine>& startup_console() const { return startup_console_; }
+  const std::vector<std::string>& last_unhandled_rejections() const {
+    return last_unhandled_rejections_;
+  }
 
  private:
   // Called by V8 (on this thread, inside a GC) when the heap nears its limit. Stopping the JS
@@ -61,6 +66,12 @@ class Engine::Impl {
     self->poisoned_ = true;
     self->isolate_->TerminateExecution();
     return current_limit + std::max<std::size_t>(current_limit / 4, 32 * kMiB);
+  }
+
+  // Appended to the error of a render that met the ArrayBuffer budget (budget_allocator.h).
+  std::string BufferLimitNote() const {
+    return " (ArrayBuffer memory is limited to the heap limit of " +
+           std::to_string(options_.heap_limit_mb) + " MB)";
   }
 
   std::string HeapLimitMessage() const {
@@ -87,7 +98,8 @@ class Engine::Impl {
   static constexpr std::uintptr_t kStackBudget = 984 * 1024;  // V8's own default (--stack-size)
 
   EngineOptions options_;
-  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  std::unique_ptr<BudgetAllocator> allocator_;
+  bool buffers_refused_ = false;  // a render met the ArrayBuffer budget; collect before the next
   v8::StartupData snapshot_{};  // points into options_.snapshot_blob, which outlives the isolate
   std::unique_ptr<v8::Isolate, IsolateDisposer> isolate_;
   RuntimeState state_;
@@ -101,6 +113,7 @@ class Engine::Impl {
   std::vector<std::string> left_behind_;
   std::thread::id stack_thread_;  // the thread whose stack V8's limit is set for
   std::vector<ipc::ConsoleLine> startup_console_;
+  std::vector<std::string> last_unhandled_rejections_;
   bool heap_limit_hit_ = false;
   bool poisoned_ = false;
 };
@@ -130,6 +143,7 @@ ipc::Result<void> Engine::Impl::Start() {
   isolate->AddNearHeapLimitCallback(NearHeapLimit, this);
   state_.node_env = options_.node_env;
   AttachRuntimeState(isolate, &state_);
+  WatchPromiseRejections(isolate);
   return MakeContext(&startup_console_);
 }
 
@@ -199,6 +213,14 @@ bool Engine::Impl::GuardFoundLeftovers() {
 }
 
 ipc::Result<void> Engine::Impl::PrepareNextRender() {
+  if (buffers_refused_ && !poisoned_) {
+    // The buffers of a render that met the budget are garbage now but may wait for a GC for a
+    // long time, holding the budget (and resident memory) that the next render needs.
+    buffers_refused_ = false;
+    UseStackOfThisThread();
+    v8::Isolate::Scope isolate_scope(isolate_.get());
+    isolate_->LowMemoryNotification();
+  }
   if (options_.isolation == Isolation::kShared || !context_used_ || poisoned_) return {};
   if (options_.isolation == Isolation::kGuarded) {
     context_used_ = false;
@@ -232,6 +254,8 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
   v8::Context::Scope context_scope(context);
 
   state_.console.Begin(console);
+  ClearRejections(&state_);
+  allocator_->ClearRefused();
   ipc::Result<RenderOutput> result =
       CallRender(isolate, context, render_.Get(isolate), input, &state_);
   state_.console.End();
@@ -241,7 +265,23 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
     DropPendingTimers(isolate, context, &state_);
   }
   if (heap_limit_hit_) {
+    ClearRejections(&state_);
+    last_unhandled_rejections_.clear();
     return ipc::MakeError(ErrorCode::kOutOfMemory, "render failed: " + HeapLimitMessage());
+  }
+  last_unhandled_rejections_ = TakeUnhandledRejections(isolate, &state_);
+  if (console != nullptr) {
+    for (const std::string& text : last_unhandled_rejections_) {
+      console->push_back({"error", "unhandled promise rejection: " + text});
+    }
+  }
+  if (allocator_->refused()) {
+    buffers_refused_ = true;
+    if (!result.ok() && result.error().code == ErrorCode::kJsError) {
+      ipc::Error error = result.error();
+      error.message += BufferLimitNote();
+      return error;
+    }
   }
   return result;
 }
@@ -313,6 +353,9 @@ std::vector<std::string> Engine::TakeLeftBehind() { return impl_->TakeLeftBehind
 void Engine::Interrupt() { impl_->Interrupt(); }
 void Engine::ClearInterrupt() { impl_->ClearInterrupt(); }
 std::size_t Engine::heap_used() const { return impl_->heap_used(); }
+const std::vector<std::string>& Engine::last_unhandled_rejections() const {
+  return impl_->last_unhandled_rejections();
+}
 
 const std::vector<ipc::ConsoleLine>& Engine::startup_console() const {
   return impl_->startup_console();

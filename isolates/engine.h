@@ -22,6 +22,15 @@
 // it. After any error but kOutOfMemory the engine stays usable; after kOutOfMemory poisoned() is
 // true and the caller should replace the engine.
 //
+// Memory: heap_limit_mb bounds the V8 heap and, separately, the memory behind ArrayBuffers and
+// typed arrays (budget_allocator.h): an allocation past it throws a RangeError in JS, and a render
+// that fails with it gets kJsError "RangeError: Array buffer allocation failed (ArrayBuffer memory
+// is limited to the heap limit of N MB)"; the engine collects that garbage before the next render.
+//
+// Promise rejections no handler took by the end of a render are appended to its console as
+// ("error", "unhandled promise rejection: Error: text") lines, whatever the render's outcome,
+// and last_unhandled_rejections() holds their texts until the next Render.
+//
 // Threads: an Engine is not thread-safe; it may be created and used on any thread, but by one
 // thread at a time (its owner), except Interrupt(), which any thread may call at any time while
 // the engine exists. Several engines may live in one process (each owns its isolate). V8 itself is
@@ -121,6 +130,9 @@ class Engine {
 
   // Owner thread: the isolate's used heap in bytes (v8::HeapStatistics::used_heap_size).
   std::size_t heap_used() const;
+
+  // Owner thread: texts of the promise rejections the last Render left unhandled ("Error: text").
+  const std::vector<std::string>& last_unhandled_rejections() const;
 
   const std::vector<ipc::ConsoleLine>& startup_console() const;
 

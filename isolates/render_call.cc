@@ -7,6 +7,7 @@
 #include "isolates/event_loop.h"
 #include "isolates/js_errors.h"
 #include "isolates/msgpack_to_v8.h"
+#include "isolates/promise_rejections.h"
 #include "isolates/v8_strings.h"
 
 namespace ssrd::isolates {
@@ -159,7 +160,10 @@ ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> co
   }
   v8::Local<v8::Promise> promise = returned.As<v8::Promise>();
   v8::Local<v8::Value> exception;
-  switch (RunUntilSettled(isolate, context, promise, state, &exception)) {
+  LoopStatus status = RunUntilSettled(isolate, context, promise, state, &exception);
+  // A rejection of the render's own promise is the render's error, not one nobody handled.
+  ForgetRejection(isolate, state, promise);
+  switch (status) {
     case LoopStatus::kSettled:
       if (promise->State() == v8::Promise::kRejected) {
         return RenderErrorFromException(isolate, promise->Result());

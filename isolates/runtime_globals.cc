@@ -216,6 +216,10 @@ void AttachRuntimeState(v8::Isolate* isolate, RuntimeState* state) {
   isolate->SetData(kRuntimeStateSlot, state);
 }
 
+RuntimeState* AttachedRuntimeState(v8::Isolate* isolate) {
+  return static_cast<RuntimeState*>(isolate->GetData(kRuntimeStateSlot));
+}
+
 const std::intptr_t* RuntimeExternalReferences() {
   static const auto* references = [] {
     auto* list = new std::intptr_t[std::size(kBindings) + 1];

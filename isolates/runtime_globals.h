@@ -21,6 +21,8 @@ namespace ssrd::isolates {
 
 // Makes `state` the one the runtime's native functions of this isolate use.
 void AttachRuntimeState(v8::Isolate* isolate, RuntimeState* state);
+// The state attached to `isolate`, or null: for V8 callbacks that get nothing but the isolate.
+RuntimeState* AttachedRuntimeState(v8::Isolate* isolate);
 
 // The native functions a context with the runtime holds, 0-terminated, for
 // SnapshotCreator and Isolate::CreateParams::external_references. Lives for the process.

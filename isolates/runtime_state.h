@@ -1,11 +1,13 @@
 // What the runtime's native functions and the event loop share within one isolate: console
 // capture, the timer queue, the JS hook that fires a timer, an uncaught error reported from a
-// queueMicrotask callback, and the interrupt flag. Internal to isolates/; owned by the Engine,
+// queueMicrotask callback, the interrupt flag and the promise rejections nobody handled. Internal to isolates/; owned by the Engine,
 // which outlives the context.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include <v8.h>
 
@@ -29,6 +31,16 @@ struct RuntimeState {
   v8::Global<v8::Value> uncaught;
   // Raised by Engine::Interrupt (another thread): the event loop stops, also while it waits.
   InterruptSignal interrupt;
+
+  // Promises rejected with no handler during the current render and not handled since
+  // (promise_rejections.h); past kMaxKeptRejections only counted.
+  struct Rejection {
+    v8::Global<v8::Promise> promise;
+    v8::Global<v8::Value> reason;
+  };
+  static constexpr std::size_t kMaxKeptRejections = 16;
+  std::vector<Rejection> unhandled_rejections;
+  std::size_t unhandled_rejections_dropped = 0;
 };
 
 }  // namespace ssrd::isolates

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "ipc/log_escape.h"
 #include "pool/process_memory.h"
 
 namespace ssrd::pool {
@@ -177,7 +178,8 @@ void Dispatcher::Dispatch() noexcept {
     job.render_started_at = now;  // from the front of the worker's jobs: see OnWorkerReply
     ++job.attempts;
     spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
-                  ipc::OpName(job.request.op), job.request.component, idle->process->pid(), job.id,
+                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                  idle->process->pid(), job.id,
                   MillisSince(job.queued_at));
     // Behind another job, its deadline may pass while it waits: the sweep answers it then.
     Clock::time_point due = idle->jobs.empty() ? job.deadline + kDeadlineBackstop : job.deadline;
@@ -279,7 +281,8 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
     slots_[worker.slot]->backoff_ms = 0;
     samples_.Offer(job.request);
     spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                  ipc::OpName(job.request.op), job.request.component, process.pid(),
+                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                  process.pid(),
                   MillisSince(job.started_at));
   } else {
     ++counters_.errors;
@@ -293,8 +296,10 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
       worker.exiting = true;
     }
     spdlog::warn("{} {} {} on worker {}: {} after {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                 ipc::OpName(job.request.op), job.request.component, process.pid(),
-                 decoded.ok() && decoded->error ? decoded->error->ToString() : "error reply",
+                 ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                 process.pid(),
+                 ipc::EscapeForLog(decoded.ok() && decoded->error ? decoded->error->ToString()
+                                                                  : "error reply"),
                  MillisSince(job.started_at));
   }
   AfterWorkerReply(worker);
@@ -369,14 +374,15 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
                    Clock::now() < job.deadline;
   if (may_retry && AnyWorkerPossible()) {
     ++counters_.retries;
-    spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id), what);
+    spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id),
+                 ipc::EscapeForLog(what));
     queue_.push_front(std::move(job));
     Post([this] {
       if (!stopping_) Dispatch();
     });
     return;
   }
-  spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), what);
+  spdlog::warn("{} {}", TagOf(job.log_tag, job.request.id), ipc::EscapeForLog(what));
   if (job.attempts > 1) what += " (after one retry)";
   PostError(std::move(job), ipc::ErrorCode::kWorkerCrashed, std::move(what));
 }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "ipc/connection.h"
+#include "ipc/log_escape.h"
 #include "ipc/message.h"
 #include "pool/dispatcher.h"
 
@@ -206,7 +207,7 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
   if (!request) {
     std::uint64_t id = failure.id.value_or(0);
     spdlog::warn("{} bad request: {}; closing the connection", Tag(serial, id),
-                 failure.error.message);
+                 ipc::EscapeForLog(failure.error.message));
     c.Write(EncodeErrorPayload(id, ipc::ErrorCode::kBadRequest, failure.error.message));
     c.Close(/*graceful=*/true);
     return;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "ipc/log_escape.h"
 #include "pool/dispatcher.h"
 #include "pool/process_memory.h"
 #include "snapshots/snapshot_file.h"
@@ -99,7 +100,7 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
           then(built.error());
         } else {
           spdlog::warn("no startup snapshot ({}); workers load the bundle instead",
-                       built.error().message);
+                       ipc::EscapeForLog(built.error().message));
           then({});
         }
         Post([this] { snapshot_build_.reset(); });  // not from inside its own callback
@@ -218,17 +219,17 @@ void Dispatcher::OnWorkerStartError(Worker& worker, ipc::Error error) noexcept {
   }
   slot.last_start_error = error.message;
   if (error.code != ipc::ErrorCode::kBundleError) {
-    spdlog::warn("worker {} failed to start: {}", pid, error.ToString());
+    spdlog::warn("worker {} failed to start: {}", pid, ipc::EscapeForLog(error.ToString()));
     return;  // it exits; the exit decides about a respawn
   }
   slot.fatal = true;
   if (!ready_reported_ || !started_ok_) {
     // The caller reports it (ssrd prints exactly one line); logging here too would repeat it.
-    spdlog::debug("worker {} (slot {}): {}", pid, slot.index, error.ToString());
+    spdlog::debug("worker {} (slot {}): {}", pid, slot.index, ipc::EscapeForLog(error.ToString()));
     ReportReady(std::move(error));
   } else {
     spdlog::error("worker {} (slot {}): bundle error, slot retired until a reload: {}", pid,
-                  slot.index, error.message);
+                  slot.index, ipc::EscapeForLog(error.message));
   }
 }
 
@@ -331,7 +332,7 @@ void Dispatcher::OnSuccessorFailed(Slot& slot, std::uint64_t generation,
   }
   spdlog::warn("worker slot {}: its replacement failed to start: {}; the current worker keeps "
                "serving",
-               slot.index, why);
+               slot.index, ipc::EscapeForLog(why));
   if (slot.successor && slot.successor->generation == generation) Retire(std::move(slot.successor));
   if (!slot.active && !slot.fatal && !stopping_ && !slot.respawn_timer.pending()) {
     ScheduleRespawn(slot);
@@ -450,7 +451,7 @@ void Dispatcher::MaybeCommitReload() noexcept {
 void Dispatcher::AbortReload(const std::string& why) noexcept {
   ++counters_.reload_failures;
   spdlog::error("reload to generation {} failed: {}; the previous bundle keeps serving",
-                reload_generation_, why);
+                reload_generation_, ipc::EscapeForLog(why));
   reload_generation_ = 0;
   for (auto& slot : slots_) {
     if (slot->successor) Retire(std::move(slot->successor));

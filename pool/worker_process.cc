@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "ipc/log_escape.h"
 #include "ipc/message.h"
 
 namespace ssrd::pool {
@@ -61,6 +62,11 @@ ipc::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(uv_loop_t* loop
       options.executable, "--bundle",     options.bundle_path, "--heap-limit-mb",
       heap,               "--channel-fd", "3",                 "--node-env",
       options.node_env,   "--parent-pid", std::to_string(getpid())};
+  // The worker answers a reply over our frame limit too_large itself, rather than have us kill it.
+  if (options.max_frame_bytes != 0) {
+    arg_strings.insert(arg_strings.end(),
+                       {"--max-frame-bytes", std::to_string(options.max_frame_bytes)});
+  }
   arg_strings.insert(arg_strings.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : arg_strings) argv.push_back(a.data());
@@ -168,7 +174,8 @@ void WorkerProcess::OnFrame(std::string&& payload) noexcept {
     auto hello = ipc::DecodeReply(payload);
     if (!hello.ok() || hello->id != 0) {
       spdlog::warn("worker {}: first frame is not a hello ({}); killing it", pid_,
-                   hello.ok() ? "id " + std::to_string(hello->id) : hello.error().ToString());
+                   ipc::EscapeForLog(hello.ok() ? "id " + std::to_string(hello->id)
+                                                : hello.error().ToString()));
       Kill(SIGKILL);
       return;
     }

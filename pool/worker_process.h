@@ -36,6 +36,8 @@ struct WorkerSpawnOptions {
   std::string executable;
   std::string bundle_path;
   std::size_t heap_limit_mb = 512;
+  // The channel's frame limit; also given to the worker, which answers a reply that would pass it
+  // too_large instead of writing it (0: the worker keeps its default).
   std::size_t max_frame_bytes = 0;
   std::string node_env;
   std::vector<std::string> extra_args;  // appended to the worker's command line

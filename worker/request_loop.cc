@@ -9,8 +9,10 @@
 #include <spdlog/spdlog.h>
 
 #include "ipc/fd_io.h"
+#include "ipc/log_escape.h"
 #include "worker/channel_reader.h"
 #include "worker/hydration_script.h"
+#include "worker/reply_limit.h"
 #include "worker/render_watchdog.h"
 
 namespace ssrd::worker {
@@ -27,6 +29,16 @@ ipc::Error StopError(StopReason why, const ipc::Request& request) {
   return ipc::MakeError(ipc::ErrorCode::kTimeout,
                         "render of " + request.component + " passed its deadline of " +
                             std::to_string(request.timeout_ms) + " ms");
+}
+
+// A render that timed out may have waited for a promise that was rejected instead of settling
+// its own: the timeout then says so, since the rejection is the likely cause.
+void NoteUnhandledRejection(const std::vector<std::string>& rejections, std::string* message) {
+  if (rejections.empty()) return;
+  *message += "; a promise rejection went unhandled during the render: " + rejections.front();
+  if (rejections.size() > 1) {
+    *message += " (and " + std::to_string(rejections.size() - 1) + " more)";
+  }
 }
 
 // Renders one request. With a watchdog, the render is stopped at its deadline (timeout_ms after
@@ -50,7 +62,8 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
   if (watchdog != nullptr) stopped = watchdog->End();
   if (stopped == StopReason::kChannelClosed) return std::nullopt;
   for (const ipc::ConsoleLine& line : reply.console) {
-    spdlog::info("[req {}] console.{}: {}", request.id, line.level, line.text);
+    spdlog::info("[req {}] console.{}: {}", request.id, ipc::EscapeForLog(line.level),
+                 ipc::EscapeForLog(line.text));
   }
   // A render that finished before the stop took effect keeps its result; so does one that ran
   // out of memory on the way (the worker must then be replaced, which is the bigger news).
@@ -58,9 +71,12 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
     out = StopError(*stopped, request);
   }
   if (!out.ok()) {
-    spdlog::warn("[req {}] render {} failed: {}", request.id, request.component,
-                 out.error().ToString());
     reply.error = out.error();
+    if (reply.error->code == ipc::ErrorCode::kTimeout) {
+      NoteUnhandledRejection(engine->last_unhandled_rejections(), &reply.error->message);
+    }
+    spdlog::warn("[req {}] render {} failed: {}", request.id,
+                 ipc::EscapeForLog(request.component), ipc::EscapeForLog(reply.error->ToString()));
     return reply;
   }
   reply.html = std::move(out->html);
@@ -97,7 +113,7 @@ void WarnLeftBehind(std::vector<std::string> found, std::unordered_set<std::stri
   for (std::string& name : found) {
     if (!warned->insert(name).second) continue;
     if (!fresh.empty()) fresh += ", ";
-    fresh += name;
+    fresh += ipc::EscapeForLog(name);  // a property name a render chose
   }
   if (fresh.empty()) return;
   spdlog::warn("a render left {} behind; its context was replaced before the next render "
@@ -129,7 +145,7 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) 
   return reply;
 }
 
-LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
+LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max_reply_bytes) {
   // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
   RenderWatchdog watchdog(engine);
   ChannelReader reader(channel_fd, &watchdog);
@@ -145,7 +161,7 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
         spdlog::error("channel: too_large: {}", in.why);
         return LoopEnd::kProtocolError;
       case ChannelReader::Incoming::Kind::kUndecodable:
-        spdlog::warn("undecodable request: {}", in.failure.error.ToString());
+        spdlog::warn("undecodable request: {}", ipc::EscapeForLog(in.failure.error.ToString()));
         reply.id = in.failure.id.value_or(0);
         reply.error = in.failure.error;
         break;
@@ -164,14 +180,20 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine) {
     }
     reply.heap_used = engine->heap_used();
     reply.context_resets = engine->context_resets();
-    if (ipc::Result<void> written = WriteReply(channel_fd, reply); !written.ok()) {
+    std::string frame;
+    if (std::size_t wanted = EncodeReplyWithinLimit(reply, max_reply_bytes, &frame); wanted != 0) {
+      spdlog::warn("[req {}] reply of {} bytes is over the frame limit of {} bytes; answered "
+                   "too_large", reply.id, wanted, max_reply_bytes);
+    }
+    if (ipc::Result<void> written = ipc::WriteAll(channel_fd, frame); !written.ok()) {
       spdlog::info("channel: {}", written.error().message);
       return LoopEnd::kChannelClosed;
     }
     // The next render's fresh context is made now, after the reply and before the next frame is
     // taken, so that an idle worker pays for it off the clock. A failure poisons the engine.
     if (ipc::Result<void> prepared = engine->PrepareNextRender(); !prepared.ok()) {
-      spdlog::error("cannot make the next render's context: {}", prepared.error().ToString());
+      spdlog::error("cannot make the next render's context: {}",
+                    ipc::EscapeForLog(prepared.error().ToString()));
     }
     WarnLeftBehind(engine->TakeLeftBehind(), &warned);
     if (engine->poisoned()) {

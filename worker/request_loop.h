@@ -5,10 +5,14 @@
 // none) it is answered `timeout` "render of C passed its deadline of N ms"; cancelled by a
 // `cancel` frame naming its id, `cancelled` "request ID was cancelled while rendering"; cancel
 // frames themselves get no reply. After a stop the same engine goes on with the next request.
-// Console lines are logged with the request id ("[req 42] console.warn: text") and travel in the
+// A reply whose payload would pass max_reply_bytes is answered too_large instead
+// (reply_limit.h). Console lines are logged with the request id ("[req 42] console.warn: text") and travel in the
 // reply.
 #pragma once
 
+#include <cstddef>
+
+#include "ipc/frame.h"
 #include "ipc/message.h"
 #include "isolates/engine.h"
 
@@ -33,6 +37,7 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 // Serves requests until the channel closes (end of file, also in the middle of a render, which is
 // then stopped and not answered), the engine is poisoned, or a frame is too large. Joins its
 // threads before it returns.
-LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine);
+LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine,
+                       std::size_t max_reply_bytes = ipc::kDefaultMaxFrameBytes);
 
 }  // namespace ssrd::worker

@@ -11,6 +11,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "ipc/log_escape.h"
 #include "ipc/message.h"
 #include "isolates/engine.h"
 #include "isolates/v8_process.h"
@@ -66,9 +67,10 @@ int BuildSnapshot(const WorkerOptions& options) {
       [&] { spdlog::info("building the startup snapshot of {} into {}", options.bundle, path); },
       &sources);
   if (!blob.ok()) {
+    // One line whatever the bundle threw: the supervisor reads the last line and logs it.
     std::printf("snapshot: %s%s\n",
                 blob.error().code == ipc::ErrorCode::kBundleError ? "" : "unavailable: ",
-                blob.error().message.c_str());
+                ipc::EscapeForLog(blob.error().message).c_str());
     return blob.error().code == ipc::ErrorCode::kBundleError ? kExitFatal : 0;
   }
   if (ipc::Result<void> written = snapshots::WriteSnapshotFile(path, blob.value(), sources);
@@ -136,7 +138,7 @@ int WorkerMain(int argc, char** argv) {
     // A snapshot that passed its checksum but that the engine refuses: the bundle itself may
     // still load, and a worker that serves slower beats one that does not start.
     spdlog::warn("cannot start from the snapshot ({}); loading the bundle instead",
-                 engine.error().ToString());
+                 ipc::EscapeForLog(engine.error().ToString()));
     engine_options.snapshot_blob.clear();
     from_snapshot = false;
     engine = isolates::Engine::Create(engine_options);
@@ -146,13 +148,14 @@ int WorkerMain(int argc, char** argv) {
   if (!engine.ok()) {
     // The hello carries the reason to the supervisor, which reports it once for the whole pool;
     // logging it here too would print one copy per worker.
-    spdlog::debug("cannot load bundle: {}", engine.error().ToString());
+    spdlog::debug("cannot load bundle: {}", ipc::EscapeForLog(engine.error().ToString()));
     hello.error = engine.error();
     WriteHello(options->channel_fd, hello);
     return kExitFatal;
   }
   for (const ipc::ConsoleLine& line : engine.value()->startup_console()) {
-    spdlog::info("[bundle] console.{}: {}", line.level, line.text);
+    spdlog::info("[bundle] console.{}: {}", ipc::EscapeForLog(line.level),
+                 ipc::EscapeForLog(line.text));
   }
   // Logged before the hello, so that it precedes the supervisor's lines about this worker.
   spdlog::info("ready: bundle {}{}, isolation {}, V8 {}", options->bundle,
@@ -161,7 +164,8 @@ int WorkerMain(int argc, char** argv) {
   hello.worker_pid = static_cast<std::uint32_t>(getpid());
   if (!WriteHello(options->channel_fd, hello)) return 0;
 
-  LoopEnd end = RunRequestLoop(options->channel_fd, engine.value().get());
+  LoopEnd end =
+      RunRequestLoop(options->channel_fd, engine.value().get(), options->max_frame_bytes);
   return ExitCode(end);
 }
 

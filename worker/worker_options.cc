@@ -26,6 +26,9 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
                  "guarded: one context, replaced when a render leaves something behind; fresh: a "
                  "context per render; shared: one context, no check")
       ->check(CLI::IsMember({"guarded", "fresh", "shared"}));
+  app.add_option("--max-frame-bytes", options.max_frame_bytes,
+                 "largest reply the supervisor accepts; a bigger one is answered too_large")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 32));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,7 +1,10 @@
 // Command line of ssrd-worker (the worker process contract, docs/architecture.md):
 //   ssrd-worker --bundle FILE [--heap-limit-mb N] [--channel-fd 3] [--node-env production]
 //               [--parent-pid PID] [--snapshot-dir DIR] [--isolation guarded|fresh|shared]
+//               [--max-frame-bytes N]
 //   ssrd-worker --build-snapshot --bundle FILE --snapshot-dir DIR [--node-env production]
+// --max-frame-bytes is the supervisor's frame limit: a reply that would pass it is answered
+// too_large instead (reply_limit.h), since the supervisor kills a worker that writes a bigger one.
 // --parent-pid closes the race between fork and PR_SET_PDEATHSIG: when given, the worker exits
 // at once if its parent is no longer that process.
 #pragma once
@@ -10,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+
+#include "ipc/frame.h"
 
 namespace ssrd::worker {
 
@@ -22,6 +27,7 @@ struct WorkerOptions {
   std::string snapshot_dir;  // "": no snapshots
   bool build_snapshot = false;
   std::string isolation = "guarded";  // isolates::ParseIsolation accepts it
+  std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;  // largest reply payload written
 };
 
 // Parses argv. On --help, or on an invalid command line (after printing CLI11's message to
