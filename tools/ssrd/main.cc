@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "ipc/log_escape.h"
 #include "pool/pool.h"
 #include "pool/snapshot_build.h"
 #include "pool/socket_server.h"
@@ -30,8 +31,9 @@ using ssrd::ipc::ErrorCode;
 constexpr int kExitUsage = 1;
 constexpr int kExitBundle = 2;
 
+// One line whatever the message holds: a bundle's error text comes from JavaScript.
 void PrintError(const std::string& message) {
-  std::fprintf(stderr, "ssrd: error: %s\n", message.c_str());
+  std::fprintf(stderr, "ssrd: error: %s\n", ssrd::ipc::EscapeForLog(message).c_str());
   std::fflush(stderr);
 }
 
