@@ -135,8 +135,9 @@ class Dispatcher {
   // worker_lifecycle.cc
   // The path of the cached snapshot of the bundle as it is on disk now, or why there is none.
   ipc::Result<std::string> FindCachedSnapshot() const noexcept;
-  // Builds the snapshot when snapshots are on, then runs `then` (also when none could be made).
-  void PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept;
+  // Builds the snapshot when snapshots are on, then runs `then` with its path ("" when snapshots
+  // are off or none could be made), or with the bundle's error.
+  void PrepareBundle(std::function<void(ipc::Result<std::string>)> then) noexcept;
   void SpawnAllActive() noexcept;
   void SpawnSuccessors(std::uint64_t generation) noexcept;
   std::unique_ptr<Worker> SpawnWorker(Slot& slot, std::uint64_t generation) noexcept;
@@ -205,6 +206,10 @@ class Dispatcher {
 
   std::uint64_t generation_ = 1;         // the generation serving requests
   std::uint64_t reload_generation_ = 0;  // the generation starting, 0 = no reload under way
+  // The snapshot each generation loaded from ("" = none): every worker of a generation, respawns
+  // included, starts from it, whatever is on disk now (a broken deploy must not reach a respawn).
+  std::string serving_snapshot_;
+  std::string reload_snapshot_;
   std::unique_ptr<BundleWatcher> watcher_;
   std::unique_ptr<SnapshotBuild> snapshot_build_;
   Timer snapshot_timer_;  // a builder gets the start timeout (a bundle may loop while loading)

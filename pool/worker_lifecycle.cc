@@ -36,7 +36,10 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   started_ = true;
   on_ready_ = std::move(on_ready);
   // A bundle that does not load is reported by the workers' hello, one code path for both.
-  PrepareBundle([this](ipc::Result<void>) { SpawnAllActive(); });
+  PrepareBundle([this](ipc::Result<std::string> prepared) {
+    if (prepared.ok()) serving_snapshot_ = prepared.value();
+    SpawnAllActive();
+  });
   if (options_.watch_bundle) {
     auto watcher = BundleWatcher::Start(loop_, spawn_options_.bundle_path,
                                         [this] { Reload("the bundle changed on disk"); });
@@ -59,9 +62,9 @@ ipc::Result<std::string> Dispatcher::FindCachedSnapshot() const noexcept {
   return path;
 }
 
-void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noexcept {
+void Dispatcher::PrepareBundle(std::function<void(ipc::Result<std::string>)> then) noexcept {
   if (options_.snapshot_dir.empty()) {
-    then({});
+    then(std::string());
     return;
   }
   // A snapshot already in the cache needs no builder: starting one (a process that loads V8)
@@ -69,7 +72,7 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
   ipc::Result<std::string> cached = FindCachedSnapshot();
   if (cached.ok()) {
     spdlog::debug("startup snapshot found in the cache: {}", cached.value());
-    then({});
+    then(cached.value());
     return;
   }
   // Debug only: a build says so itself (the builder's progress line), after the bundle has
@@ -77,13 +80,14 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
   spdlog::debug("no usable cached startup snapshot of {} in {} ({}): starting the builder",
                 spawn_options_.bundle_path, options_.snapshot_dir, cached.error().message);
   auto started = std::chrono::steady_clock::now();
-  auto shared_then = std::make_shared<std::function<void(ipc::Result<void>)>>(std::move(then));
+  auto shared_then =
+      std::make_shared<std::function<void(ipc::Result<std::string>)>>(std::move(then));
   snapshot_timer_.Start(options_.start_timeout_ms, [this, shared_then] {
     spdlog::warn("no startup snapshot (the snapshot builder did not finish within {} ms); workers "
                  "load the bundle instead",
                  options_.start_timeout_ms);
     Post([this] { snapshot_build_.reset(); });  // kills the builder
-    (*shared_then)({});
+    (*shared_then)(std::string());
   });
   snapshot_build_ = SnapshotBuild::Start(
       loop_, spawn_options_, options_.snapshot_dir,
@@ -95,13 +99,13 @@ void Dispatcher::PrepareBundle(std::function<void(ipc::Result<void>)> then) noex
                         .count();
         if (built.ok()) {
           spdlog::info("startup snapshot ready in {:.0f} ms: {}", ms, built.value());
-          then({});
+          then(built.value());
         } else if (built.error().code == ipc::ErrorCode::kBundleError) {
           then(built.error());
         } else {
           spdlog::warn("no startup snapshot ({}); workers load the bundle instead",
                        ipc::EscapeForLog(built.error().message));
-          then({});
+          then(std::string());
         }
         Post([this] { snapshot_build_.reset(); });  // not from inside its own callback
       });
@@ -127,7 +131,12 @@ std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
   cb.on_start_error = [this, w](WorkerProcess&, ipc::Error e) { OnWorkerStartError(*w, std::move(e)); };
   cb.on_reply = [this, w](WorkerProcess&, std::string&& p) { OnWorkerReply(*w, std::move(p)); };
   cb.on_exit = [this, w](WorkerProcess&, const WorkerExit& e) { OnWorkerExit(*w, e); };
-  auto process = WorkerProcess::Spawn(loop_, spawn_options_, std::move(cb));
+  WorkerSpawnOptions spawn = spawn_options_;
+  const std::string& snapshot =
+      reload_generation_ != 0 && generation == reload_generation_ ? reload_snapshot_
+                                                                  : serving_snapshot_;
+  if (!snapshot.empty()) spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-file", snapshot});
+  auto process = WorkerProcess::Spawn(loop_, spawn, std::move(cb));
   if (!process.ok()) {
     slot.last_start_error = process.error().message;
     return nullptr;
@@ -410,12 +419,13 @@ void Dispatcher::Reload(std::string reason) {
   std::uint64_t generation = reload_generation_;
   spdlog::info("reload ({}): starting {} workers on {} (generation {})", reason, slots_.size(),
                spawn_options_.bundle_path, generation);
-  PrepareBundle([this, generation](ipc::Result<void> prepared) {
+  PrepareBundle([this, generation](ipc::Result<std::string> prepared) {
     if (stopping_ || reload_generation_ != generation) return;  // abandoned meanwhile
     if (!prepared.ok()) {
       AbortReload(prepared.error().message);
       return;
     }
+    reload_snapshot_ = prepared.value();
     SpawnSuccessors(generation);
   });
 }
@@ -441,6 +451,7 @@ void Dispatcher::MaybeCommitReload() noexcept {
   }
   generation_ = reload_generation_;
   reload_generation_ = 0;
+  serving_snapshot_ = reload_snapshot_;
   ++counters_.reloads;
   spdlog::info("reload: generation {} is serving; the previous workers finish their requests and "
                "exit",

@@ -83,7 +83,7 @@ ipc::Result<std::string> ReadWholeFile(const std::string& path) {
   return std::move(buffer).str();
 }
 
-ipc::Result<std::string> ReadSnapshotFile(const std::string& path) {
+ipc::Result<std::string> ReadSnapshotFile(const std::string& path, SourceCheck check) {
   ipc::Result<std::string> file = ReadWholeFile(path);
   if (!file.ok()) return file.error();
   std::string& bytes = file.value();
@@ -106,7 +106,9 @@ ipc::Result<std::string> ReadSnapshotFile(const std::string& path) {
   if (bytes.compare(checksum_at, kChecksumSize, Checksum(sources, blob)) != 0) {
     return Unavailable(path, "checksum mismatch");
   }
-  if (std::string stale = StaleSource(sources); !stale.empty()) return Unavailable(path, stale);
+  if (check == SourceCheck::kCheckSources) {
+    if (std::string stale = StaleSource(sources); !stale.empty()) return Unavailable(path, stale);
+  }
   return std::string(blob);
 }
 

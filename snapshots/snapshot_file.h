@@ -37,7 +37,10 @@ extern const std::string_view kBuildV8Version;
 using SourceDigests = std::map<std::string, std::uint64_t>;
 
 // The blob, once the file is whole and every source file still has the recorded digest.
-ipc::Result<std::string> ReadSnapshotFile(const std::string& path);
+// kIgnoreSources skips that check: for a snapshot chosen as a generation's code on purpose.
+enum class SourceCheck { kCheckSources, kIgnoreSources };
+ipc::Result<std::string> ReadSnapshotFile(const std::string& path,
+                                          SourceCheck check = SourceCheck::kCheckSources);
 ipc::Result<void> WriteSnapshotFile(const std::string& path, std::string_view blob,
                                     const SourceDigests& sources = {});
 

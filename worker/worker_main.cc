@@ -85,6 +85,13 @@ int BuildSnapshot(const WorkerOptions& options) {
 // The startup snapshot for this bundle from --snapshot-dir, or "" (then the bundle is evaluated;
 // the supervisor already logged why there is none).
 std::string FindSnapshot(const WorkerOptions& options) {
+  if (!options.snapshot_file.empty()) {
+    ipc::Result<std::string> chosen =
+        snapshots::ReadSnapshotFile(options.snapshot_file, snapshots::SourceCheck::kIgnoreSources);
+    if (chosen.ok()) return std::move(chosen).value();
+    spdlog::warn("cannot start from the generation's snapshot ({}); looking in the cache",
+                 ipc::EscapeForLog(chosen.error().message));
+  }
   if (options.snapshot_dir.empty()) return {};
   ipc::Result<std::string> bundle = snapshots::ReadWholeFile(options.bundle);
   if (!bundle.ok()) return {};  // the engine reports the unreadable bundle

@@ -19,6 +19,8 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
   app.add_option("--parent-pid", options.parent_pid, "exit at once unless this is the parent");
   app.add_option("--snapshot-dir", options.snapshot_dir,
                  "start from the bundle's startup snapshot in this cache directory, if there");
+  app.add_option("--snapshot-file", options.snapshot_file,
+                 "start from this snapshot (the supervisor's generation), whatever is on disk now");
   app.add_flag("--build-snapshot", options.build_snapshot,
                "build the bundle's snapshot into --snapshot-dir (unless cached), print "
                "'snapshot: PATH' or 'snapshot: unavailable: WHY', and exit");

@@ -1,10 +1,13 @@
 // Command line of ssrd-worker (the worker process contract, docs/architecture.md):
 //   ssrd-worker --bundle FILE [--heap-limit-mb N] [--channel-fd 3] [--node-env production]
 //               [--parent-pid PID] [--snapshot-dir DIR] [--isolation guarded|fresh|shared]
-//               [--max-frame-bytes N]
+//               [--max-frame-bytes N] [--snapshot-file FILE]
 //   ssrd-worker --build-snapshot --bundle FILE --snapshot-dir DIR [--node-env production]
 // --max-frame-bytes is the supervisor's frame limit: a reply that would pass it is answered
 // too_large instead (reply_limit.h), since the supervisor kills a worker that writes a bigger one.
+// --snapshot-file names the snapshot of the generation the supervisor starts this worker for: it is
+// used even when the bundle on disk has changed since (a respawn must run the code that loaded, not
+// a broken deploy), and --snapshot-dir's lookup is the fallback when it cannot be read.
 // --parent-pid closes the race between fork and PR_SET_PDEATHSIG: when given, the worker exits
 // at once if its parent is no longer that process.
 #pragma once
@@ -25,6 +28,7 @@ struct WorkerOptions {
   std::string node_env = "production";
   pid_t parent_pid = 0;  // 0: not given
   std::string snapshot_dir;  // "": no snapshots
+  std::string snapshot_file;  // "": look it up in snapshot_dir by the bundle on disk
   bool build_snapshot = false;
   std::string isolation = "guarded";  // isolates::ParseIsolation accepts it
   std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;  // largest reply payload written

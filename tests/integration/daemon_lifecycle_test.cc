@@ -333,5 +333,37 @@ TEST(DaemonLifecycleTest, ABrokenBundleKeepsTheOldOneServingAndSighupReloads) {
   EXPECT_EQ(daemon.Stop().exit_code, 0);
 }
 
+// A broken bundle on disk (its reload rejected) must never reach a respawn: a worker that dies
+// is replaced from the snapshot of the generation that loaded, however often it dies.
+TEST(DaemonLifecycleTest, RespawnsAfterABrokenDeployRunTheCodeThatLoaded) {
+  TempDir dir;
+  std::string bundle = dir.File("app.mjs");
+  WriteFile(bundle, VersionedBundle("v1"));
+  DaemonProcess daemon(DaemonConfig{bundle, 1, {"--no-watch"}});
+  ASSERT_TRUE(daemon.Start());
+  auto page = [&](std::uint64_t id) {
+    auto conn = RawConnection::Connect(daemon.socket_path());
+    if (!conn) return std::string("no connection");
+    auto r = Call(*conn, RenderRequest(id, "Page", "{}"));
+    return r && r->ok() ? VersionOf(r->html) : r ? r->error->ToString() : "no reply";
+  };
+  EXPECT_EQ(page(1), "v1");
+  WriteFile(bundle, "export function render( {\n");
+  ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stats(daemon.socket_path()).stats["reload_failures"] == 1; },
+                      std::chrono::seconds(10)))
+      << daemon.Stderr();
+  for (int death = 1; death <= 3; ++death) {
+    SCOPED_TRACE("death " + std::to_string(death));
+    auto pids = WorkerPids(bundle);
+    ASSERT_EQ(pids.size(), 1u);
+    ASSERT_EQ(kill(pids[0], SIGKILL), 0);
+    ASSERT_TRUE(WaitFor([&] { return Stats(daemon.socket_path()).stats["crashes"] == death; },
+                        std::chrono::seconds(10)));
+    EXPECT_EQ(page(10 + death), "v1") << daemon.Stderr();
+  }
+  EXPECT_EQ(daemon.Stop().exit_code, 0);
+}
+
 }  // namespace
 }  // namespace ssrd::testing
