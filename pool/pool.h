@@ -63,6 +63,10 @@ struct PoolOptions {
   // replaced when a render left something on the global object or the builtins), "fresh" (a
   // context per render) or "shared" (one context, no check). docs/operations.md, "Isolation".
   std::string isolation = "guarded";
+  // Told when a reload starts and how it ends, for a service manager (ssrd's sd_notify). May run
+  // inside Reload(); must not call back into the pool. Empty = nobody is told.
+  enum class ReloadPhase { kStarted, kServing, kFailed };
+  std::function<void(ReloadPhase)> on_reload;
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the
