@@ -177,7 +177,9 @@ bool DaemonProcess::running() {
   std::vector<std::string> args = {"--socket",  socket_path_,
                                    "--bundle",  config_.bundle,
                                    "--workers", std::to_string(config_.workers),
-                                   "--worker-executable", WorkerBinary()};
+                                   "--worker-executable",
+                                   config_.worker_binary.empty() ? WorkerBinary()
+                                                                 : config_.worker_binary};
   args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
   // Tests share one snapshot cache in the build tree rather than the user's home.
   if (std::find_if(args.begin(), args.end(), [](const std::string& a) {
@@ -185,7 +187,7 @@ bool DaemonProcess::running() {
       }) == args.end()) {
     args.insert(args.end(), {"--snapshot-dir", SSRD_TEST_SNAPSHOT_DIR});
   }
-  std::string exe = SsrdBinary();
+  std::string exe = config_.ssrd_binary.empty() ? SsrdBinary() : config_.ssrd_binary;
   if (!config_.wrapper.empty()) {
     args.insert(args.begin(), exe);
     args.insert(args.begin(), config_.wrapper.begin() + 1, config_.wrapper.end());

@@ -76,6 +76,9 @@ struct DaemonConfig {
   // A program that runs ssrd for us (e.g. systemd-socket-activate -l PATH): ssrd's path and
   // arguments are appended to it.
   std::vector<std::string> wrapper = {};
+  // "" = the build tree's (SsrdBinary(), WorkerBinary()); an installed copy for install tests.
+  std::string ssrd_binary = {};
+  std::string worker_binary = {};
 };
 
 class DaemonProcess {
