@@ -12,6 +12,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,6 +138,36 @@ TEST(SystemdNotify, ReadyStatusReloadWatchdogStoppingInOrder) {
   ASSERT_TRUE(stopping) << notify.Log();
   ExitStatus status = daemon.WaitForExit(15s);
   EXPECT_TRUE(status.exited && status.exit_code == 0) << status.ToString();
+}
+
+TEST(SystemdNotify, FileWatchReloadsAreReportedAndAFailedOneSaysSo) {
+  TempDir dir;
+  NotifyListener notify(dir.File("notify.sock"));
+  ASSERT_TRUE(notify.bound()) << std::strerror(errno);
+  const std::string bundle = dir.File("app/server.mjs");
+  std::filesystem::create_directories(dir.File("app"));
+  WriteFile(bundle, ReadFileOrEmpty(BundlesDir() + "/echo.mjs"));
+  DaemonProcess daemon({.bundle = bundle, .workers = 1,
+                        .env = {{"NOTIFY_SOCKET", notify.path()}}});
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(notify.WaitFor("READY=1", 5s)) << notify.Log();
+
+  // A deploy the watcher sees: RELOADING, then READY once the new generation serves.
+  WriteFile(bundle, ReadFileOrEmpty(BundlesDir() + "/echo.mjs") + "\n// v2\n");
+  ASSERT_TRUE(notify.WaitFor("RELOADING=1", 10s)) << notify.Log();
+  auto served = notify.WaitFor("READY=1", 15s);
+  ASSERT_TRUE(served) << notify.Log();
+  EXPECT_TRUE(Has(served->text, "generation 2")) << served->text;
+  EXPECT_TRUE(Has(served->text, " ok")) << served->text;
+
+  // A broken deploy: still READY (the previous bundle serves), and STATUS says it failed.
+  WriteFile(bundle, ReadFileOrEmpty(BundlesDir() + "/syntax_error.mjs"));
+  ASSERT_TRUE(notify.WaitFor("RELOADING=1", 10s)) << notify.Log();
+  auto failed = notify.WaitFor("READY=1", 15s);
+  ASSERT_TRUE(failed) << notify.Log();
+  EXPECT_TRUE(Has(failed->text, "generation 2")) << failed->text;
+  EXPECT_TRUE(Has(failed->text, " failed")) << failed->text;
+  daemon.Stop();
 }
 
 TEST(SystemdNotify, SilentWithoutNotifySocket) {
