@@ -1,6 +1,7 @@
 # `cmake --install`: the programs, the embeddable pool and the C++ client (static libraries, public
 # headers under include/ssrd, a CMake package: find_package(ssrd) -> ssrd::pool, ssrd::client),
-# the systemd units and the example configuration. tests/install checks the result from outside.
+# pkg-config files (ssrd-pool, ssrd-client) for builds without CMake. tests/packaging checks the
+# result from outside the tree.
 include(CMakePackageConfigHelpers)
 
 # ssrd finds ssrd-worker beside itself, so both go to bin/. Their build RUNPATH (into this tree) is
@@ -36,3 +37,18 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/ssrdConfigVersion.c
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/ssrdConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/ssrdConfigVersion.cmake
         DESTINATION ${_cmake_dir})
+
+# pkg-config files name the prefix, which is known only at install time (cmake --install --prefix).
+foreach(pc ssrd-pool ssrd-client)
+  install(CODE "
+    set(SSRD_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+    set(CMAKE_INSTALL_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
+    set(CMAKE_INSTALL_INCLUDEDIR \"${CMAKE_INSTALL_INCLUDEDIR}\")
+    set(CMAKE_INSTALL_BINDIR \"${CMAKE_INSTALL_BINDIR}\")
+    set(PROJECT_VERSION \"${PROJECT_VERSION}\")
+    configure_file(\"${PROJECT_SOURCE_DIR}/cmake/${pc}.pc.in\"
+                   \"${CMAKE_CURRENT_BINARY_DIR}/install-staging/${pc}.pc\" @ONLY)
+    file(INSTALL \"${CMAKE_CURRENT_BINARY_DIR}/install-staging/${pc}.pc\"
+         DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig\")
+  ")
+endforeach()

@@ -1,6 +1,6 @@
 // `cmake --install` into a temporary prefix, then used from outside the tree as a user would: the
 // embedding example and a small client program are configured with find_package(ssrd) and built
-// against the installed package, the installed ssrd serves, and no installed binary points into
+// against the installed package (the client once more with pkg-config alone), the installed ssrd serves, and no installed binary points into
 // the build tree. One test: each step needs the previous one.
 #include <gtest/gtest.h>
 
@@ -63,7 +63,8 @@ TEST(Install, EmbedsThePoolAndTheClientFromOutsideTheTree) {
                            "include/ssrd/clients/cpp/client.h", "include/ssrd/ipc/message.h",
                            "lib/cmake/ssrd/ssrdConfig.cmake", "lib/cmake/ssrd/ssrdTargets.cmake",
                            "lib/systemd/system/ssrd.service", "lib/systemd/system/ssrd.socket",
-                           "share/doc/ssrd/ssrd.toml.example"}) {
+                           "share/doc/ssrd/ssrd.toml.example", "lib/pkgconfig/ssrd-pool.pc",
+                           "lib/pkgconfig/ssrd-client.pc"}) {
     EXPECT_TRUE(Exists(prefix + "/" + file)) << file;
   }
   // The installed unit starts the installed ssrd with the installed config path.
@@ -116,6 +117,26 @@ TEST(Install, EmbedsThePoolAndTheClientFromOutsideTheTree) {
                                 std::chrono::seconds(30));
   EXPECT_TRUE(Ran(probed));
   EXPECT_EQ(probed.out, "<p>Echo:{\"n\":3}</p>\n");
+
+  // The same client program built without CMake, through the installed pkg-config file.
+  const std::string flags_script =
+      "PKG_CONFIG_PATH=\"$1/lib/pkgconfig\" pkg-config --cflags --libs ssrd-client";
+  RunResult flags = RunProgram("/bin/sh", {"-c", flags_script, "sh", prefix},
+                               std::chrono::seconds(30));
+  ASSERT_TRUE(Ran(flags));
+  EXPECT_NE(flags.out.find("-I" + prefix + "/include/ssrd"), std::string::npos) << flags.out;
+  const std::string by_pc = dir.File("client-probe-pc");
+  RunResult compiled = RunProgram(
+      "/bin/sh",
+      {"-c", "c++ -std=c++20 -o \"$2\" \"$3\" $(PKG_CONFIG_PATH=\"$1/lib/pkgconfig\" "
+             "pkg-config --cflags --libs ssrd-client)",
+       "sh", prefix, by_pc, kSource + "/tests/packaging/client_probe/main.cc"},
+      std::chrono::seconds(300));
+  ASSERT_TRUE(Ran(compiled));
+  probed = RunProgram(by_pc, {daemon.socket_path(), "Echo", R"({"n":4})"},
+                      std::chrono::seconds(30));
+  EXPECT_TRUE(Ran(probed));
+  EXPECT_EQ(probed.out, "<p>Echo:{\"n\":4}</p>\n");
   EXPECT_EQ(daemon.Stop().exit_code, 0);
 }
 
