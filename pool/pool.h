@@ -70,6 +70,10 @@ struct PoolOptions {
   unsigned warmup_requests = 8;
   std::uint32_t warmup_ms = 500;
   std::string warmup_file;
+  // Told when a reload starts and how it ends, for a service manager (ssrd's sd_notify). May run
+  // inside Reload(); must not call back into the pool. Empty = nobody is told.
+  enum class ReloadPhase { kStarted, kServing, kFailed };
+  std::function<void(ReloadPhase)> on_reload;
 };
 
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the

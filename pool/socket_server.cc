@@ -28,6 +28,7 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   Pool* pool = nullptr;  // null after Close()
   std::size_t max_frame_bytes = 0;
   std::string path;
+  bool owns_path = true;  // false for an adopted socket: its path is not ours to unlink
   uv_pipe_t* listener = nullptr;  // null after Close()
   std::uint64_t next_serial = 1;
   std::unordered_map<std::uint64_t, Conn> conns;  // by connection serial
@@ -139,6 +140,41 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
 }
 
+ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, int fd, Pool& pool,
+                                                               std::size_t max_frame_bytes) {
+  auto state = std::make_shared<State>();
+  state->loop = loop;
+  state->pool = &pool;
+  state->max_frame_bytes = max_frame_bytes;
+  state->owns_path = false;
+  sockaddr_un addr{};
+  socklen_t len = sizeof(addr);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sun_path[0] != '\0') {
+    state->path.assign(addr.sun_path, strnlen(addr.sun_path, sizeof(addr.sun_path)));
+  } else {
+    state->path = "fd " + std::to_string(fd);
+  }
+  auto* listener = new uv_pipe_t;
+  uv_pipe_init(loop, listener, 0);
+  int rc = uv_pipe_open(listener, fd);
+  if (rc == 0) {
+    listener->data = state.get();
+    // listen() again on a listening socket only starts libuv's watcher; the backlog stays.
+    rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
+                   [](uv_stream_t* server, int status) noexcept {
+                     if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
+                   });
+  }
+  if (rc != 0) {
+    CloseAndDelete(listener);
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                          "cannot serve on the passed socket " + state->path + ": " +
+                              uv_strerror(rc));
+  }
+  state->listener = listener;
+  return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
+}
+
 SocketServer::SocketServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 SocketServer::~SocketServer() { Close(); }
@@ -155,7 +191,7 @@ void SocketServer::State::StopAccepting() noexcept {
   if (listener == nullptr) return;
   CloseAndDelete(listener);
   listener = nullptr;
-  unlink(path.c_str());
+  if (owns_path) unlink(path.c_str());
   spdlog::debug("stopped listening on {}", path);
 }
 

@@ -32,11 +32,16 @@ class SocketServer {
   // "cannot listen on PATH: no such file or directory". Errors are kUnavailable.
   static ipc::Result<std::unique_ptr<SocketServer>> Listen(uv_loop_t* loop, const std::string& path,
                                                            Pool& pool, std::size_t max_frame_bytes);
+  // Serves on a Unix stream socket that is already bound and listening, made by someone else
+  // (systemd socket activation). The server owns `fd` from then on; it never unlinks the socket's
+  // path, which belongs to whoever created it. kUnavailable when libuv cannot use the fd.
+  static ipc::Result<std::unique_ptr<SocketServer>> Adopt(uv_loop_t* loop, int fd, Pool& pool,
+                                                          std::size_t max_frame_bytes);
   ~SocketServer();
   SocketServer(const SocketServer&) = delete;
   SocketServer& operator=(const SocketServer&) = delete;
 
-  // Stops listening and unlinks the socket file; connections stay open, so requests already sent
+  // Stops listening and unlinks the socket file (only one Listen() created); connections stay open, so requests already sent
   // are answered (by a draining pool: shutting_down for new ones). Idempotent.
   void StopAccepting();
   // StopAccepting, then closes every connection once the replies already written have been

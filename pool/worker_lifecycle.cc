@@ -419,6 +419,7 @@ void Dispatcher::Reload(std::string reason) {
   std::uint64_t generation = reload_generation_;
   spdlog::info("reload ({}): starting {} workers on {} (generation {})", reason, slots_.size(),
                spawn_options_.bundle_path, generation);
+  if (options_.on_reload) options_.on_reload(PoolOptions::ReloadPhase::kStarted);
   PrepareBundle([this, generation](ipc::Result<std::string> prepared) {
     if (stopping_ || reload_generation_ != generation) return;  // abandoned meanwhile
     if (!prepared.ok()) {
@@ -457,6 +458,7 @@ void Dispatcher::MaybeCommitReload() noexcept {
                "exit",
                generation_);
   for (auto& slot : slots_) Promote(*slot);
+  if (options_.on_reload) options_.on_reload(PoolOptions::ReloadPhase::kServing);
 }
 
 void Dispatcher::AbortReload(const std::string& why) noexcept {
@@ -471,6 +473,7 @@ void Dispatcher::AbortReload(const std::string& why) noexcept {
       ScheduleRespawn(*slot);
     }
   }
+  if (options_.on_reload) options_.on_reload(PoolOptions::ReloadPhase::kFailed);
 }
 
 void Dispatcher::Retire(std::unique_ptr<Worker> worker) noexcept {

@@ -15,6 +15,7 @@
 #include "ipc/message.h"
 #include "isolates/engine.h"
 #include "isolates/v8_process.h"
+#include "logging/journal_log.h"
 #include "snapshots/snapshot_builder.h"
 #include "snapshots/snapshot_file.h"
 #include "worker/request_loop.h"
@@ -27,7 +28,11 @@ constexpr int kExitFatal = 2;
 
 void SetUpLogging() {
   auto logger = spdlog::stderr_logger_mt("ssrd-worker");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e [worker %P] %l: %v");
+  if (logging::StderrIsJournal()) {
+    logging::UseJournalPattern(*logger, "[worker %P] %l: %v");
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e [worker %P] %l: %v");
+  }
   spdlog::set_default_logger(std::move(logger));
 }
 

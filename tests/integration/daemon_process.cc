@@ -87,13 +87,25 @@ ExitStatus KillAndReap(bp::child& child) {
 
 }  // namespace
 
+namespace {
+
+bp::environment EnvironmentWith(const std::vector<std::pair<std::string, std::string>>& env) {
+  bp::environment e = boost::this_process::environment();
+  for (const auto& [name, value] : env) e[name] = value;
+  return e;
+}
+
+}  // namespace
+
 RunResult RunProgram(const std::string& exe, const std::vector<std::string>& args,
-                     std::chrono::milliseconds timeout) {
+                     std::chrono::milliseconds timeout,
+                     const std::vector<std::pair<std::string, std::string>>& env) {
   TempDir dir;
   const std::string out_path = dir.File("stdout"), err_path = dir.File("stderr");
   RunResult result;
   try {
-    bp::child child(bp::exe = exe, bp::args = args, bp::std_in < bp::null,
+    bp::child child(bp::exe = exe, bp::args = args, bp::env = EnvironmentWith(env),
+                    bp::std_in < bp::null,
                     bp::std_out > out_path, bp::std_err > err_path);
     result.status = WaitChild(child, timeout, &result.timed_out);
     if (result.timed_out) result.status = KillAndReap(child);
@@ -152,6 +164,11 @@ bool DaemonProcess::running() {
 }
 
 ::testing::AssertionResult DaemonProcess::Start(std::chrono::milliseconds ready_timeout) {
+  if (auto launched = Launch(); !launched) return launched;
+  return WaitReady(ready_timeout);
+}
+
+::testing::AssertionResult DaemonProcess::Launch() {
   Stop();
   ++generation_;
   auto child = std::make_unique<Child>();
@@ -160,7 +177,9 @@ bool DaemonProcess::running() {
   std::vector<std::string> args = {"--socket",  socket_path_,
                                    "--bundle",  config_.bundle,
                                    "--workers", std::to_string(config_.workers),
-                                   "--worker-executable", WorkerBinary()};
+                                   "--worker-executable",
+                                   config_.worker_binary.empty() ? WorkerBinary()
+                                                                 : config_.worker_binary};
   args.insert(args.end(), config_.extra_args.begin(), config_.extra_args.end());
   // Tests share one snapshot cache in the build tree rather than the user's home.
   if (std::find_if(args.begin(), args.end(), [](const std::string& a) {
@@ -168,13 +187,25 @@ bool DaemonProcess::running() {
       }) == args.end()) {
     args.insert(args.end(), {"--snapshot-dir", SSRD_TEST_SNAPSHOT_DIR});
   }
+  std::string exe = config_.ssrd_binary.empty() ? SsrdBinary() : config_.ssrd_binary;
+  if (!config_.wrapper.empty()) {
+    args.insert(args.begin(), exe);
+    args.insert(args.begin(), config_.wrapper.begin() + 1, config_.wrapper.end());
+    exe = config_.wrapper.front();
+  }
   try {
-    child->process = bp::child(bp::exe = SsrdBinary(), bp::args = args, bp::std_in < bp::null,
+    child->process = bp::child(bp::exe = exe, bp::args = args,
+                               bp::env = EnvironmentWith(config_.env), bp::std_in < bp::null,
                                bp::std_out > child->out_path, bp::std_err > child->err_path);
   } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "cannot start " << SsrdBinary() << ": " << e.what();
+    return ::testing::AssertionFailure() << "cannot start " << exe << ": " << e.what();
   }
   child_ = std::move(child);
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult DaemonProcess::WaitReady(std::chrono::milliseconds ready_timeout) {
+  if (!child_) return ::testing::AssertionFailure() << "ssrd was not launched";
 
   const std::string expected =
       "ssrd: ready on " + socket_path_ + " with " + std::to_string(config_.workers) + " workers\n";

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -60,7 +61,8 @@ struct RunResult {
 
 // Runs `exe args…` with stdin from /dev/null, waits at most `timeout`, collects stdout/stderr.
 RunResult RunProgram(const std::string& exe, const std::vector<std::string>& args,
-                     std::chrono::milliseconds timeout);
+                     std::chrono::milliseconds timeout,
+                     const std::vector<std::pair<std::string, std::string>>& env = {});
 
 // Pids (other than this process) whose command line contains `needle`.
 std::vector<pid_t> ProcessesWithArg(std::string_view needle);
@@ -68,7 +70,15 @@ std::vector<pid_t> ProcessesWithArg(std::string_view needle);
 struct DaemonConfig {
   std::string bundle;  // absolute path
   int workers = 2;
-  std::vector<std::string> extra_args;
+  std::vector<std::string> extra_args = {};
+  // Added to (or replacing in) the inherited environment.
+  std::vector<std::pair<std::string, std::string>> env = {};
+  // A program that runs ssrd for us (e.g. systemd-socket-activate -l PATH): ssrd's path and
+  // arguments are appended to it.
+  std::vector<std::string> wrapper = {};
+  // "" = the build tree's (SsrdBinary(), WorkerBinary()); an installed copy for install tests.
+  std::string ssrd_binary = {};
+  std::string worker_binary = {};
 };
 
 class DaemonProcess {
@@ -82,6 +92,10 @@ class DaemonProcess {
   // Starts ssrd and waits for exactly "ssrd: ready on <socket> with <N> workers" on its stdout.
   // Fails (and kills the child) when it exits first or the line does not come within the bound.
   ::testing::AssertionResult Start(std::chrono::milliseconds ready_timeout = 30s);
+  // Start in two steps, for a daemon that becomes ready only once something else happens (a
+  // socket-activated one starts at the first connection).
+  ::testing::AssertionResult Launch();
+  ::testing::AssertionResult WaitReady(std::chrono::milliseconds ready_timeout = 30s);
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns how it ended; a no-op when not running.
   ExitStatus Stop(std::chrono::milliseconds grace = 10s);
   // Waits for an exit the test caused itself (e.g. by its own SIGTERM), sending no signal; past

@@ -1,0 +1,36 @@
+// Every option of the ssrd daemon, in one place, so the command line, the TOML config file and
+// the SSRD_* environment (config_loader.h) cannot drift apart.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "pool/pool.h"
+
+namespace ssrd::tools {
+
+struct DaemonSettings {
+  pool::PoolOptions pool;
+  std::string socket_path;
+  std::uint32_t drain_timeout_ms = 10000;
+  std::string log_level = "info";
+  bool no_snapshot = false;
+  bool reuse_context = false;
+  bool no_watch = false;
+};
+
+// Defaults that depend on the environment ($XDG_RUNTIME_DIR, $XDG_CACHE_HOME, the core count).
+DaemonSettings DefaultDaemonSettings();
+std::string DefaultSnapshotDir();
+
+// Registers the daemon's options on `app`, bound to `settings`; with `with_env` each one also
+// reads SSRD_<NAME> (EnvName), which CLI11 consults only when neither the command line nor the
+// config file set it. `settings` must outlive `app`.
+void AddDaemonOptions(CLI::App& app, DaemonSettings& settings, bool with_env);
+
+// "--drain-timeout-ms" -> "SSRD_DRAIN_TIMEOUT_MS".
+std::string EnvName(const std::string& long_name);
+
+}  // namespace ssrd::tools
