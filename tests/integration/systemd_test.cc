@@ -3,6 +3,8 @@
 // systemd-socket-activate passing a socket, and systemd-analyze verifying the shipped units.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -125,12 +127,21 @@ TEST(SystemdNotify, ReadyStatusReloadWatchdogStoppingInOrder) {
   EXPECT_TRUE(Has(reloaded->text, "last reload")) << reloaded->text;
 
   // A stalled loop sends no heartbeat: a 2 s gap, where systemd would have restarted ssrd.
-  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", 2s)) << notify.Log();
-  const auto stalled_at = Clock::now();
+  // Heartbeats are timed as they are read, so the ones already queued are read first, and the
+  // gap is looked for between consecutive heartbeats read as they come.
+  while (notify.WaitFor("WATCHDOG=1", 100ms)) {
+  }
+  Clock::time_point previous = Clock::now();  // no heartbeat is queued now
   ASSERT_EQ(::kill(daemon.pid(), SIGUSR2), 0);
-  auto after_stall = notify.WaitFor("WATCHDOG=1", 5s);
-  ASSERT_TRUE(after_stall) << "the heartbeat never came back\n" << notify.Log();
-  EXPECT_GE(after_stall->at - stalled_at, 1500ms) << "the heartbeat went on during the stall";
+  auto longest_gap = Clock::duration::zero();
+  for (int beat = 0; beat < 6; ++beat) {
+    auto next = notify.WaitFor("WATCHDOG=1", 5s);
+    ASSERT_TRUE(next) << "the heartbeat never came back\n" << notify.Log();
+    longest_gap = std::max(longest_gap, next->at - previous);
+    previous = next->at;
+    if (longest_gap >= 1500ms) break;
+  }
+  EXPECT_GE(longest_gap, 1500ms) << "the heartbeat went on during the stall";
 
   // SIGTERM: STOPPING=1 as the drain starts.
   ASSERT_EQ(::kill(daemon.pid(), SIGTERM), 0);
