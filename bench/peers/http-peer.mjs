@@ -12,24 +12,34 @@ export function serveRenders(port, renderBody) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(html);
   };
-  http
-    .createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (chunk) => chunks.push(chunk));
-      req.on('end', () => {
-        let html;
-        try {
-          html = renderBody(Buffer.concat(chunks).toString('utf8'));
-        } catch (error) {
-          fail(res, error);
-          return;
-        }
-        if (typeof html?.then === 'function') {
-          html.then((out) => ok(res, out), (error) => fail(res, error));
-        } else {
-          ok(res, html);
-        }
-      });
-    })
-    .listen(port, '127.0.0.1');
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      let html;
+      try {
+        html = renderBody(Buffer.concat(chunks).toString('utf8'));
+      } catch (error) {
+        fail(res, error);
+        return;
+      }
+      if (typeof html?.then === 'function') {
+        html.then((out) => ok(res, out), (error) => fail(res, error));
+      } else {
+        ok(res, html);
+      }
+    });
+  });
+  // The previous peer on this port may still be closing (the benchmark starts them one after the
+  // other): wait for the port for a few seconds instead of dying on EADDRINUSE.
+  let attempts = 0;
+  server.on('error', (error) => {
+    if (error.code === 'EADDRINUSE' && ++attempts < 50) {
+      setTimeout(() => server.listen(port, '127.0.0.1'), 100);
+      return;
+    }
+    console.error(`http peer on port ${port}: ${error.message}`);
+    process.exit(1);
+  });
+  server.listen(port, '127.0.0.1');
 }
