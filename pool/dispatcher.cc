@@ -275,11 +275,13 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   }
   ipc::PatchReplyId(&payload, job.request.id);
   bool ok = ReplyIsOk(payload);
+  CountRenderTime(job.queued_at);
   ++counters_.served;
   ++worker.served;
   if (ok) {
     slots_[worker.slot]->backoff_ms = 0;
     samples_.Offer(job.request);
+    CountOutcome(std::nullopt);
     spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
                   ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
                   process.pid(),
@@ -287,6 +289,7 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   } else {
     ++counters_.errors;
     auto decoded = ipc::DecodeReply(payload);
+    CountOutcome(decoded.ok() && decoded->error ? decoded->error->code : ipc::ErrorCode::kInternal);
     if (decoded.ok() && decoded->error && decoded->error->code == ipc::ErrorCode::kTimeout) {
       ++counters_.timeouts;
     }
@@ -400,6 +403,7 @@ bool Dispatcher::CancelQueued(Pool::JobId id) {
   queue_.erase(it);
   ++counters_.errors;
   ++counters_.cancels;
+  CountOutcome(ipc::ErrorCode::kCancelled);
   spdlog::debug("{} cancelled while queued", TagOf(job.log_tag, job.request.id));
   if (job.on_reply)
     job.on_reply(
@@ -593,8 +597,24 @@ void Dispatcher::ReportReady(ipc::Result<void> result) noexcept {
     Post([cb = std::move(cb), result = std::move(result)]() mutable { cb(std::move(result)); });
 }
 
+void Dispatcher::CountOutcome(std::optional<ipc::ErrorCode> code) noexcept {
+  std::size_t index = code ? 1 + static_cast<std::size_t>(*code) : 0;
+  if (index < outcome_counts_.size()) ++outcome_counts_[index];
+}
+
+void Dispatcher::CountRenderTime(Clock::time_point queued_at) noexcept {
+  double seconds = std::chrono::duration<double>(Clock::now() - queued_at).count();
+  std::size_t bucket = 0;
+  while (bucket < std::size(kRenderSecondsBounds) && seconds > kRenderSecondsBounds[bucket]) {
+    ++bucket;
+  }
+  ++render_buckets_[bucket];
+  render_seconds_sum_ += seconds;
+}
+
 void Dispatcher::PostError(Job job, ipc::ErrorCode code, std::string message) noexcept {
   ++counters_.errors;
+  CountOutcome(code);
   std::string payload = EncodeErrorPayload(job.request.id, code, std::move(message));
   Post([this, fn = std::move(job.on_reply), payload = std::move(payload)]() mutable {
     if (fn) fn(std::move(payload));
@@ -642,6 +662,14 @@ Stats Dispatcher::stats() const {
   });
   for (auto& info : s.worker_table) info.restarts = slots_[info.slot]->restarts;
   s.queued = static_cast<std::int64_t>(queue_.size());
+  for (std::size_t i = 0; i < outcome_counts_.size(); ++i) {
+    if (outcome_counts_[i] == 0) continue;
+    std::string name =
+        i == 0 ? "ok" : std::string(ipc::ErrorCodeName(static_cast<ipc::ErrorCode>(i - 1)));
+    s.outcomes[name] = outcome_counts_[i];
+  }
+  s.render_seconds_buckets.assign(render_buckets_.begin(), render_buckets_.end());
+  s.render_seconds_sum = render_seconds_sum_;
   return s;
 }
 

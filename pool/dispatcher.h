@@ -35,6 +35,7 @@
 
 #include <uv.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -51,6 +52,7 @@
 #include "pool/snapshot_build.h"
 #include "pool/timer.h"
 #include "pool/warmup.h"
+#include "pool/worker_priority.h"
 #include "pool/worker_process.h"
 
 namespace ssrd::pool {
@@ -111,6 +113,7 @@ class Dispatcher {
     bool warming = false;  // said hello, renders its warm-up requests, gets no client job yet
     // It answered out_of_memory and exits: it gets no more work, and what it holds never started.
     bool exiting = false;
+    bool deprioritized = false;  // at kReplacementNice until it is warm (pool/worker_priority.h)
     unsigned warmups_sent = 0;
     Clock::time_point warm_started_at;
     Clock::time_point warm_until;
@@ -188,6 +191,9 @@ class Dispatcher {
   void CheckStopped() noexcept;
   // Answers a job with an error reply, posted (never inside the caller's call).
   void PostError(Job job, ipc::ErrorCode code, std::string message) noexcept;
+  // Counts a reply to a client by outcome (nullopt = ok); a worker's reply also in the histogram.
+  void CountOutcome(std::optional<ipc::ErrorCode> code) noexcept;
+  void CountRenderTime(Clock::time_point queued_at) noexcept;
   void Post(std::function<void()> fn) noexcept;
   void RunPosted() noexcept;
 
@@ -201,6 +207,10 @@ class Dispatcher {
   WarmupSamples samples_;
   Pool::JobId next_job_id_ = 1;
   Stats counters_;
+  // Replies by outcome: [0] ok, [1 + ErrorCode] that error (Stats::outcomes names them).
+  std::array<std::int64_t, 32> outcome_counts_{};
+  std::array<std::int64_t, std::size(kRenderSecondsBounds) + 1> render_buckets_{};
+  double render_seconds_sum_ = 0;
   Clock::time_point overload_logged_at_{};  // the overload warning is rate-limited
   std::int64_t overloads_unlogged_ = 0;
 
@@ -218,6 +228,7 @@ class Dispatcher {
   bool started_ = false;
   bool ready_reported_ = false;
   bool started_ok_ = false;  // on_ready got ok
+  bool deprioritize_replacements_ = false;  // pool/worker_priority.h
   bool draining_ = false;
   bool stopping_ = false;
   bool stopped_reported_ = false;

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,6 +77,10 @@ struct PoolOptions {
   std::function<void(ReloadPhase)> on_reload;
 };
 
+// Upper bounds of the render-time histogram's buckets, in seconds (Stats::render_seconds_buckets).
+inline constexpr double kRenderSecondsBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                  0.1,    0.25,  0.5,    1,     2.5,  5,    10};
+
 // Counters since Start. Every error reply counts once in `errors` and, where it has one, in the
 // counter of its kind.
 struct Stats {
@@ -95,6 +100,14 @@ struct Stats {
   std::int64_t context_resets = 0;   // contexts the workers' guard replaced (--isolation guarded)
   std::int64_t steals = 0;  // requests taken from behind a long render for an idle worker
   std::int64_t warmups = 0;  // renders new workers ran to warm up (not in served or errors)
+  // Replies to requests by outcome: "ok" or the error code's name (ipc::ErrorCodeName), whoever
+  // answered (a worker, the queue, a crash, a cancel, the shutdown). Only outcomes seen are there.
+  std::map<std::string, std::int64_t> outcomes;
+  // Submit-to-reply time of the requests a worker answered (ok or not), as a histogram: counts of
+  // replies per bucket of kRenderSecondsBounds (not cumulative; the last bucket is above every
+  // bound), and the sum of the times.
+  std::vector<std::int64_t> render_seconds_buckets;
+  double render_seconds_sum = 0;
   std::vector<ipc::WorkerInfo> worker_table;  // one entry per live worker process
 };
 

@@ -35,6 +35,7 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   if (started_) return;
   started_ = true;
   on_ready_ = std::move(on_ready);
+  deprioritize_replacements_ = CanRestoreWorkerPriority();
   // A bundle that does not load is reported by the workers' hello, one code path for both.
   PrepareBundle([this](ipc::Result<std::string> prepared) {
     if (prepared.ok()) serving_snapshot_ = prepared.value();
@@ -142,6 +143,11 @@ std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
     return nullptr;
   }
   worker->process = std::move(process).value();
+  // Replacements only: the first workers have nobody to take CPU from, and start-up time counts.
+  if (deprioritize_replacements_ && started_ok_ &&
+      SetWorkerNice(worker->process->pid(), kReplacementNice)) {
+    worker->deprioritized = true;
+  }
   std::uint32_t start_timeout = options_.start_timeout_ms;
   worker->start_timer.Start(start_timeout, [this, w, start_timeout] {
     if (!w->process->process_running() || w->process->was_ready()) return;
@@ -190,6 +196,12 @@ void Dispatcher::OnWorkerReady(Worker& worker) noexcept {
 }
 
 void Dispatcher::OnWorkerWarm(Worker& worker) noexcept {
+  if (worker.deprioritized) {
+    worker.deprioritized = false;
+    if (!SetWorkerNice(worker.process->pid(), 0)) {
+      spdlog::warn("worker {}: cannot restore its scheduling priority", worker.process->pid());
+    }
+  }
   Slot& slot = *slots_[worker.slot];
   pid_t pid = worker.process->pid();
   switch (worker.role) {

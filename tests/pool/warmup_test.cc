@@ -13,6 +13,7 @@
 #include "ipc/message.h"
 #include "loop_fixture.h"
 #include "pool/warmup.h"
+#include "pool/worker_priority.h"
 
 namespace ssrd::pool::testing {
 namespace {
@@ -123,6 +124,31 @@ TEST_P(WarmupTest, WarmupStopsAtItsTimeBound) {
   StartPoolWith(o);
   // 200 ms renders in a 300 ms budget: the second one passes the bound, and warm-up ends there.
   EXPECT_EQ(pool_->stats().warmups, 2);
+  EXPECT_EQ(RenderNow("Count").html, "<p>Count:3</p>");
+}
+
+TEST_P(WarmupTest, AReplacementWarmsUpAtALowerPriorityAndServesAtTheNormalOne) {
+  if (!CanRestoreWorkerPriority()) {
+    GTEST_SKIP() << "this process may not lower a nice value (not root, no CAP_SYS_NICE, "
+                    "RLIMIT_NICE below 20): replacements are then not deprioritised";
+  }
+  PoolOptions o = WarmOptions(2);
+  o.warmup_file = WriteWarmupFile(R"([{"component": "Spin", "props": {"ms": 300}}])");
+  StartPoolWith(o);
+  // The first worker has nobody to take CPU from: normal priority from the start.
+  ASSERT_EQ(pool_->worker_pids().size(), 1u);
+  EXPECT_EQ(WorkerNice(pool_->worker_pids()[0]), 0);
+  KillTheWorker();
+  pid_t replacement = 0;
+  ASSERT_TRUE(RunUntil([&] {
+    for (const auto& w : pool_->stats().worker_table) {
+      if (w.state == "warming") replacement = static_cast<pid_t>(w.pid);
+    }
+    return replacement != 0;
+  }));
+  EXPECT_EQ(WorkerNice(replacement), kReplacementNice);
+  ASSERT_TRUE(RunUntil([&] { return pool_->stats().workers == 1; }));
+  EXPECT_EQ(WorkerNice(replacement), 0);
   EXPECT_EQ(RenderNow("Count").html, "<p>Count:3</p>");
 }
 

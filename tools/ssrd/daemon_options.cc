@@ -98,6 +98,9 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
                  "kill a worker that is not ready this long after it started (bundle load included)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 3600000u));
+  app.add_option("--metrics-listen", s.metrics_listen,
+                 "serve /metrics (Prometheus), /healthz and /readyz over HTTP on HOST:PORT, "
+                 "e.g. 127.0.0.1:9464 (default: off)");
   app.add_option("--drain-timeout-ms", s.drain_timeout_ms,
                  "on SIGTERM, how long queued and running requests may take to finish")
       ->capture_default_str();

@@ -19,6 +19,7 @@ struct DaemonSettings {
   bool no_snapshot = false;
   bool reuse_context = false;
   bool no_watch = false;
+  std::string metrics_listen;  // "" = no metrics endpoint
 };
 
 // Defaults that depend on the environment ($XDG_RUNTIME_DIR, $XDG_CACHE_HOME, the core count).

@@ -28,7 +28,10 @@
 #include "pool/socket_server.h"
 #include "logging/journal_log.h"
 #include "tools/ssrd/config_loader.h"
+#include "snapshots/snapshot_file.h"
 #include "tools/ssrd/listen_fds.h"
+#include "tools/ssrd/metrics_endpoint.h"
+#include "tools/ssrd/prometheus_text.h"
 #include "tools/ssrd/systemd_notifier.h"
 
 namespace {
@@ -129,7 +132,8 @@ class Daemon {
       : loop_(loop), notifier_(loop, [this] { return StatusLine(*pool_, notifier_.last_reload()); }) {}
 
   int Run(ssrd::pool::PoolOptions options, const std::string& socket_path,
-          std::vector<ssrd::tools::PassedSocket> passed, std::uint32_t drain_timeout_ms) {
+          std::vector<ssrd::tools::PassedSocket> passed, std::uint32_t drain_timeout_ms,
+          const std::string& metrics_listen) {
     drain_timeout_ms_ = drain_timeout_ms;
     std::size_t max_frame_bytes = options.max_frame_bytes;
     options.on_reload = [this](ssrd::pool::PoolOptions::ReloadPhase phase) {
@@ -170,6 +174,25 @@ class Daemon {
         where += (where.empty() ? "" : ", ") + server.value()->path();
         servers_.push_back(std::move(server).value());
       }
+    }
+    if (!metrics_listen.empty()) {
+      ssrd::tools::MetricsEndpoint::Handlers handlers;
+      handlers.metrics = [this] {
+        std::int64_t connections = 0;
+        for (const auto& server : servers_) {
+          connections += static_cast<std::int64_t>(server->connection_count());
+        }
+        return ssrd::tools::PrometheusText(pool_->stats(), connections,
+                                           {SSRD_VERSION, ssrd::snapshots::kBuildV8Version});
+      };
+      handlers.ready = [this] { return !shutting_down_ && pool_->stats().workers > 0; };
+      auto endpoint = ssrd::tools::MetricsEndpoint::Listen(loop_, metrics_listen, std::move(handlers));
+      if (!endpoint.ok()) {
+        PrintError(endpoint.error().message);
+        return kExitUsage;
+      }
+      metrics_ = std::move(endpoint).value();
+      spdlog::info("metrics on http://{}/metrics", metrics_listen);
     }
     InstallSignal(&sigterm_, SIGTERM);
     InstallSignal(&sigint_, SIGINT);
@@ -237,6 +260,7 @@ class Daemon {
     for (auto& server : servers_) server->StopAccepting();
     auto on_stopped = [this] {
       for (auto& server : servers_) server->Close();  // flushes the replies already written
+      metrics_.reset();
       CloseSignal(&sigterm_);
       CloseSignal(&sigint_);
       CloseSignal(&sighup_);
@@ -254,6 +278,7 @@ class Daemon {
   uv_loop_t* loop_;
   std::unique_ptr<ssrd::pool::Pool> pool_;
   std::vector<std::unique_ptr<ssrd::pool::SocketServer>> servers_;
+  std::unique_ptr<ssrd::tools::MetricsEndpoint> metrics_;
   ssrd::tools::SystemdNotifier notifier_;
   uv_signal_t* sigterm_ = nullptr;
   uv_signal_t* sigint_ = nullptr;
@@ -311,7 +336,7 @@ int main(int argc, char** argv) {
   {
     Daemon daemon(&loop);
     code = daemon.Run(std::move(options), settings.socket_path, std::move(passed).value(),
-                      settings.drain_timeout_ms);
+                      settings.drain_timeout_ms, settings.metrics_listen);
   }
   // Error paths return before the loop ran: let the handles they opened finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);

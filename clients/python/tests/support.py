@@ -17,6 +17,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 CLIENT_DIR = os.path.join(REPO, "clients", "python")
 ECHO_BUNDLE = os.path.join(REPO, "tests", "integration", "bundles", "echo.mjs")
+FAULTS_BUNDLE = os.path.join(REPO, "tests", "integration", "bundles", "faults.mjs")
 REACT_BUNDLE = os.path.join(REPO, "examples", "react-app", "dist", "server.mjs")
 DJANGO_APP = os.path.join(REPO, "examples", "django-app")
 VECTORS = os.path.join(REPO, "tests", "vectors", "hydration.json")
@@ -124,15 +125,16 @@ class _Process:
 class Daemon(_Process):
     """ssrd on a socket in a temp dir."""
 
-    def __init__(self, tmp, bundle, workers=2, socket_name="ssrd.sock"):
+    def __init__(self, tmp, bundle, workers=2, socket_name="ssrd.sock", extra_args=()):
         super().__init__("ssrd", tmp)
         self.bundle = bundle
         self.workers = workers
         self.socket_path = os.path.join(tmp, socket_name)
+        self.extra_args = list(extra_args)
 
     def start(self, timeout=30.0):
         self._spawn([ssrd_binary(), "--bundle", self.bundle, "--socket", self.socket_path,
-                     "--workers", str(self.workers), "--log-level", "warn"])
+                     "--workers", str(self.workers), "--log-level", "warn"] + self.extra_args)
         if not wait_until(self._ready, timeout):
             self.stop()
             raise RuntimeError(f"ssrd did not become ready within {timeout} s:\n{self.logs()}")
