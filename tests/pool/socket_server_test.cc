@@ -378,6 +378,29 @@ TEST_P(SocketServerTest, IdleConnectionsAreClosedButNotOnesWithARequestInFlight)
   });
 }
 
+// A client that stops reading its replies holds its descriptor for ever if the server waits for
+// the replies to drain before closing; the idle timeout closes it regardless.
+TEST_P(SocketServerTest, AClientThatNeverReadsItsRepliesIsClosedAfterTheIdleTimeout) {
+  StartPool("echo.mjs", 1);
+  SocketServerOptions options;
+  options.idle_timeout_ms = 300;
+  ListenWith(options);
+  WithClients([&] {
+    Client deaf(path_);
+    const std::string big = R"({"text":")" + std::string(1 << 20, 'x') + R"("})";
+    for (std::uint64_t id = 1; id <= 4; ++id) deaf.Send(Render(id, "Card", big));
+    // 4 MiB of replies, far more than the socket buffers hold, and none of it is read.
+    Client watcher(path_);
+    bool closed = false;
+    for (int i = 0; i < 100 && !closed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      closed = watcher.Call(Op(static_cast<std::uint64_t>(i + 1), ipc::Op::kStats))
+                   .stats["connections"] == 1;
+    }
+    EXPECT_TRUE(closed) << "the connection that does not read was never closed";
+  });
+}
+
 TEST_P(SocketServerTest, SocketFileGetsTheConfiguredModeAndGroup) {
   StartPool("echo.mjs", 1);
   SocketServerOptions options;
