@@ -23,6 +23,7 @@ enum class ErrorCode {
   kBundleError,    // "bundle_error": the bundle cannot be loaded (missing, syntax error, no render)
   kUnavailable,    // "unavailable": cannot reach the daemon / no worker could start
   kCancelled,      // "cancelled": a cancel request stopped this request
+  kForbidden,      // "forbidden": the connecting peer's uid/gid is not allowed (--allow-uid/-gid)
   kInternal,       // "internal": a bug; never expected
 };
 

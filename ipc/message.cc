@@ -239,6 +239,37 @@ bool IsNonce(std::string_view s) {  // ^[A-Za-z0-9+/=_-]{1,256}$
   return true;
 }
 
+// The worker turns props into JS objects, where a key can only be a string (an integer key
+// becomes its decimal text, as in JS) and an extension type means nothing. Refusing the rest here
+// makes such props a malformed request like any other, answered before a worker is involved.
+// Returns "" or the fault. Recursion is bounded by kMaxNestingDepth, which the unpacker enforces.
+std::string CheckPropsValue(const msgpack::object& o) {
+  switch (o.type) {
+    case object_type::EXT:
+      return "props must not contain a MessagePack extension type";
+    case object_type::ARRAY:
+      for (std::uint32_t i = 0; i < o.via.array.size; ++i) {
+        if (std::string fault = CheckPropsValue(o.via.array.ptr[i]); !fault.empty()) return fault;
+      }
+      return {};
+    case object_type::MAP:
+      for (std::uint32_t i = 0; i < o.via.map.size; ++i) {
+        const msgpack::object& key = o.via.map.ptr[i].key;
+        if (key.type != object_type::STR && key.type != object_type::POSITIVE_INTEGER &&
+            key.type != object_type::NEGATIVE_INTEGER) {
+          return "props map keys must be strings or integers, got " +
+                 std::string(TypeName(key.type));
+        }
+        if (std::string fault = CheckPropsValue(o.via.map.ptr[i].val); !fault.empty()) {
+          return fault;
+        }
+      }
+      return {};
+    default:
+      return {};
+  }
+}
+
 // Reads an optional bool field into *out. Returns "" or the fault.
 std::string ReadBool(const msgpack::object* o, std::string_view name, bool* out) {
   if (o == nullptr) return {};
@@ -316,6 +347,7 @@ std::string FillRequest(const Fields& fields, Request* request) {
   }
   if (const msgpack::object* props = present(kProps)) {
     if (props->type != object_type::MAP) return MustBe("props", "a map");
+    if (std::string fault = CheckPropsValue(*props); !fault.empty()) return fault;
     request->props_msgpack = std::string(fields[kProps]->bytes);
   } else {
     request->props_msgpack = kEmptyMap;

@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <unordered_map>
 #include <utility>
 
@@ -15,6 +17,8 @@
 #include "ipc/log_escape.h"
 #include "ipc/message.h"
 #include "pool/dispatcher.h"
+#include "pool/log_throttle.h"
+#include "pool/peer_check.h"
 
 namespace ssrd::pool {
 
@@ -22,18 +26,29 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   struct Conn {
     ipc::Connection* connection = nullptr;
     std::unordered_map<std::uint64_t, Pool::JobId> pending;  // client id -> job, until replied
+    std::uint64_t last_activity_ms = 0;  // uv_now() of the last whole frame or reply
   };
 
   uv_loop_t* loop = nullptr;
   Pool* pool = nullptr;  // null after Close()
+  SocketServerOptions options;
   std::size_t max_frame_bytes = 0;
+  uid_t self_uid = 0;
   std::string path;
   bool owns_path = true;  // false for an adopted socket: its path is not ours to unlink
   uv_pipe_t* listener = nullptr;  // null after Close()
   std::uint64_t next_serial = 1;
   std::unordered_map<std::uint64_t, Conn> conns;  // by connection serial
+  uv_timer_t* idle_timer = nullptr;  // runs while there are connections and a timeout is set
+  LogThrottle accept_failures, refused_peers, refused_over_limit;
 
   void OnConnection(int status) noexcept;
+  // Checks the peer and the connection limit; on refusal writes the one error frame, closes the
+  // pipe and returns false.
+  bool Admit(uv_pipe_t* pipe) noexcept;
+  void Refuse(uv_pipe_t* pipe, ipc::ErrorCode code, const std::string& message) noexcept;
+  void ArmIdleTimer() noexcept;
+  void SweepIdle() noexcept;
   void OnFrame(std::uint64_t serial, ipc::Connection& c, std::string&& payload) noexcept;
   void OnTooLarge(std::uint64_t serial, ipc::Connection& c, std::uint32_t announced) noexcept;
   void OnClosed(std::uint64_t serial) noexcept;
@@ -92,11 +107,42 @@ ipc::Result<void> ClearStaleSocket(const std::string& path) {
   return {};  // other errors (e.g. EACCES) are left for bind to report
 }
 
+// chmod rather than a umask around bind(): the umask is process-wide, and the workers and anything
+// else the process creates meanwhile would inherit it.
+ipc::Result<void> ApplySocketAccess(const std::string& path, const SocketServerOptions& options) {
+  if (options.socket_group && chown(path.c_str(), static_cast<uid_t>(-1), *options.socket_group) != 0) {
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                          "cannot set the group of " + path + " to gid " +
+                              std::to_string(*options.socket_group) + ": " + strerror(errno));
+  }
+  if (options.socket_mode && chmod(path.c_str(), *options.socket_mode) != 0) {
+    char mode[8];
+    snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(*options.socket_mode));
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable, "cannot set the mode of " + path +
+                                                            " to " + mode + ": " + strerror(errno));
+  }
+  return {};
+}
+
 }  // namespace
 
 ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
                                                                 const std::string& path, Pool& pool,
                                                                 std::size_t max_frame_bytes) {
+  SocketServerOptions options;
+  options.max_frame_bytes = max_frame_bytes;
+  return Listen(loop, path, pool, options);
+}
+
+ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, int fd, Pool& pool,
+                                                               std::size_t max_frame_bytes) {
+  SocketServerOptions options;
+  options.max_frame_bytes = max_frame_bytes;
+  return Adopt(loop, fd, pool, options);
+}
+
+ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(
+    uv_loop_t* loop, const std::string& path, Pool& pool, const SocketServerOptions& options) {
   auto fail = [&](const std::string& why) {
     return ipc::MakeError(ipc::ErrorCode::kUnavailable, "cannot listen on " + path + ": " + why);
   };
@@ -110,7 +156,9 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
   auto state = std::make_shared<State>();
   state->loop = loop;
   state->pool = &pool;
-  state->max_frame_bytes = max_frame_bytes;
+  state->options = options;
+  state->max_frame_bytes = options.max_frame_bytes;
+  state->self_uid = geteuid();
   state->path = path;
 
   auto* listener = new uv_pipe_t;
@@ -124,6 +172,12 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
       rc = UV_ENOENT;
     }
     return fail(uv_strerror(rc));
+  }
+  // Before listen(): until then a connect() is refused, so nobody gets in under the umask's mode.
+  if (auto r = ApplySocketAccess(path, options); !r.ok()) {
+    CloseAndDelete(listener);
+    unlink(path.c_str());
+    return r.error();
   }
   listener->data = state.get();
   int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
@@ -141,11 +195,13 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(uv_loop_t* loop,
 }
 
 ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, int fd, Pool& pool,
-                                                               std::size_t max_frame_bytes) {
+                                                               const SocketServerOptions& options) {
   auto state = std::make_shared<State>();
   state->loop = loop;
   state->pool = &pool;
-  state->max_frame_bytes = max_frame_bytes;
+  state->options = options;
+  state->max_frame_bytes = options.max_frame_bytes;
+  state->self_uid = geteuid();
   state->owns_path = false;
   sockaddr_un addr{};
   socklen_t len = sizeof(addr);
@@ -197,6 +253,11 @@ void SocketServer::State::StopAccepting() noexcept {
 
 void SocketServer::State::Close() noexcept {
   StopAccepting();
+  if (idle_timer != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(idle_timer),
+             [](uv_handle_t* h) noexcept { delete reinterpret_cast<uv_timer_t*>(h); });
+    idle_timer = nullptr;
+  }
   if (pool == nullptr) return;
   pool = nullptr;
   // Graceful: replies already written still reach their clients.
@@ -205,7 +266,11 @@ void SocketServer::State::Close() noexcept {
 
 void SocketServer::State::OnConnection(int status) noexcept {
   if (status < 0) {
-    spdlog::warn("accept on {} failed: {}", path, uv_strerror(status));
+    // EMFILE comes once per waiting client, as fast as they connect.
+    if (accept_failures.Note()) {
+      spdlog::warn("accept on {} failed: {} ({} time(s) in the last {:.1f} s)", path,
+                   uv_strerror(status), accept_failures.count(), accept_failures.seconds());
+    }
     return;
   }
   auto* pipe = new uv_pipe_t;
@@ -213,10 +278,14 @@ void SocketServer::State::OnConnection(int status) noexcept {
   if (int rc =
           uv_accept(reinterpret_cast<uv_stream_t*>(listener), reinterpret_cast<uv_stream_t*>(pipe));
       rc != 0) {
-    spdlog::warn("accept on {} failed: {}", path, uv_strerror(rc));
+    if (accept_failures.Note()) {
+      spdlog::warn("accept on {} failed: {} ({} time(s) in the last {:.1f} s)", path,
+                   uv_strerror(rc), accept_failures.count(), accept_failures.seconds());
+    }
     CloseAndDelete(pipe);
     return;
   }
+  if (!Admit(pipe)) return;
   std::uint64_t serial = next_serial++;
   // The connection keeps the state alive until it has closed, even past the server object.
   auto self = shared_from_this();
@@ -229,8 +298,96 @@ void SocketServer::State::OnConnection(int status) noexcept {
   };
   cb.on_closed = [self, serial](ipc::Connection&) { self->OnClosed(serial); };
   ipc::Connection* connection = ipc::Connection::Adopt(pipe, max_frame_bytes, std::move(cb));
-  conns[serial].connection = connection;
+  Conn& conn = conns[serial];
+  conn.connection = connection;
+  conn.last_activity_ms = uv_now(loop);
+  ArmIdleTimer();
   spdlog::debug("[c{}] connected", serial);
+}
+
+bool SocketServer::State::Admit(uv_pipe_t* pipe) noexcept {
+  if (!options.allow_uids.empty() || !options.allow_gids.empty()) {
+    uv_os_fd_t fd = -1;
+    uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd);
+    auto peer = ReadPeerCredentials(fd);
+    if (!peer.ok() || !PeerAllowed(peer.value(), self_uid, options.allow_uids, options.allow_gids)) {
+      std::string who = peer.ok() ? peer.value().ToString() : peer.error().message;
+      if (refused_peers.Note()) {
+        spdlog::warn("refused a connection from {}: not in --allow-uid/--allow-gid ({} refused in "
+                     "the last {:.1f} s)",
+                     who, refused_peers.count(), refused_peers.seconds());
+      }
+      Refuse(pipe, ipc::ErrorCode::kForbidden,
+             "this peer (" + who + ") is not allowed to use this socket");
+      return false;
+    }
+  }
+  if (conns.size() >= options.max_connections) {
+    if (refused_over_limit.Note()) {
+      spdlog::warn("too many connections: {} refused in the last {:.1f} s ({} open; "
+                   "--max-connections)",
+                   refused_over_limit.count(), refused_over_limit.seconds(), conns.size());
+    }
+    Refuse(pipe, ipc::ErrorCode::kOverloaded,
+           "too many connections: the limit of " + std::to_string(options.max_connections) +
+               " connections (--max-connections) is reached; try again later");
+    return false;
+  }
+  return true;
+}
+
+// One small frame into a fresh socket's empty send buffer: try_write takes it whole, so refusing
+// needs no write request, no connection object and no further loop turn.
+void SocketServer::State::Refuse(uv_pipe_t* pipe, ipc::ErrorCode code,
+                                 const std::string& message) noexcept {
+  std::string framed;
+  ipc::AppendFrame(&framed, EncodeErrorPayload(0, code, message));
+  uv_buf_t buf = uv_buf_init(framed.data(), static_cast<unsigned>(framed.size()));
+  uv_try_write(reinterpret_cast<uv_stream_t*>(pipe), &buf, 1);
+  CloseAndDelete(pipe);
+}
+
+void SocketServer::State::ArmIdleTimer() noexcept {
+  if (options.idle_timeout_ms == 0 || pool == nullptr) return;
+  if (idle_timer == nullptr) {
+    idle_timer = new uv_timer_t;
+    uv_timer_init(loop, idle_timer);
+    idle_timer->data = this;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(idle_timer))) return;
+  // One timer sweeps every connection: a connection is closed between the timeout and a quarter
+  // of it later (at most 1 s later), for O(connections) work per sweep and no timer per connection.
+  std::uint64_t every = std::clamp<std::uint64_t>(options.idle_timeout_ms / 4, 10, 1000);
+  uv_timer_start(
+      idle_timer,
+      [](uv_timer_t* t) noexcept {
+        if (auto* st = static_cast<State*>(t->data)) st->SweepIdle();
+      },
+      every, every);
+}
+
+void SocketServer::State::SweepIdle() noexcept {
+  if (conns.empty()) {
+    uv_timer_stop(idle_timer);  // started again by the next connection
+    return;
+  }
+  std::uint64_t now = uv_now(loop);
+  // Closing only schedules the close: on_closed erases the entry later, never during this loop.
+  for (auto& [serial, conn] : conns) {
+    if (now - conn.last_activity_ms < options.idle_timeout_ms) continue;
+    ipc::Connection& c = *conn.connection;
+    // Replies still unwritten after a whole timeout: the peer stopped reading. A graceful close
+    // would wait for it for ever, holding the descriptor.
+    const bool unread = c.pending_write_bytes() > 0;
+    if (c.closing()) {
+      if (unread) c.Close(/*graceful=*/false);
+      continue;
+    }
+    if (!conn.pending.empty()) continue;
+    spdlog::debug("[c{}] idle for {} ms with nothing in flight{}; closing it (--idle-timeout-ms)",
+                  serial, now - conn.last_activity_ms, unread ? ", its replies unread" : "");
+    c.Close(/*graceful=*/!unread);
+  }
 }
 
 void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
@@ -238,6 +395,7 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
   auto it = conns.find(serial);
   if (it == conns.end() || pool == nullptr) return;
   Conn& conn = it->second;
+  conn.last_activity_ms = uv_now(loop);
   ipc::DecodeFailure failure;
   auto request = ipc::DecodeRequest(payload, &failure);
   if (!request) {
@@ -312,6 +470,7 @@ void SocketServer::State::HandleRender(std::uint64_t serial, Conn& conn,
       return;
     }
     found->second.pending.erase(id);
+    found->second.last_activity_ms = uv_now(st->loop);  // idle counts from the last reply
     found->second.connection->Write(reply);
   };
   Pool::JobId job = pool->Submit(std::move(request), std::move(on_reply), Tag(serial, id));

@@ -97,7 +97,7 @@ TEST(ErrorTest, EveryCodeNameRoundTrips) {
       {ErrorCode::kOutOfMemory, "out_of_memory"},  {ErrorCode::kTooLarge, "too_large"},
       {ErrorCode::kShuttingDown, "shutting_down"}, {ErrorCode::kBundleError, "bundle_error"},
       {ErrorCode::kUnavailable, "unavailable"},    {ErrorCode::kCancelled, "cancelled"},
-      {ErrorCode::kInternal, "internal"}};
+      {ErrorCode::kForbidden, "forbidden"},        {ErrorCode::kInternal, "internal"}};
   for (const auto& [code, name] : codes) {
     EXPECT_EQ(ErrorCodeName(code), name);
     EXPECT_EQ(ErrorCodeFromName(name), code);
@@ -338,6 +338,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"PropsArray", Render({{S("props"), Pack(std::vector<int>{1})}}),
                 Field("props", "a map"), 7},
         BadCase{"PropsString", Render({{S("props"), S("{}")}}), Field("props", "a map"), 7},
+        // Issue 11.9: keys JS objects cannot have are refused here, at any depth, not by the
+        // worker; the request is malformed like any other (the daemon closes the connection).
+        BadCase{"PropsNilKey", Render({{S("props"), MapOf({{kNil, U(1)}})}}),
+                "props map keys must be strings or integers, got nil", 7},
+        BadCase{"PropsBinaryKey",
+                Render({{S("props"), MapOf({{std::string("\xc4\x01k", 3), U(1)}})}}),
+                "props map keys must be strings or integers, got binary", 7},
+        BadCase{"PropsMapKey", Render({{S("props"), MapOf({{MapOf({{S("a"), U(1)}}), U(1)}})}}),
+                "props map keys must be strings or integers, got map", 7},
+        BadCase{"PropsFloatKeyDeep",
+                Render({{S("props"),
+                         MapOf({{S("list"), std::string("\x91", 1) +
+                                                MapOf({{std::string("\xcb\x3f\xf0\0\0\0\0\0\0", 9),
+                                                        U(1)}})}})}}),
+                "props map keys must be strings or integers, got float", 7},
+        BadCase{"PropsExtensionValue",
+                Render({{S("props"), MapOf({{S("t"), std::string("\xd4\x01\x00", 3)}})}}),
+                "props must not contain a MessagePack extension type", 7},
         BadCase{"UrlNotString", Render({{S("url"), U(1)}}), Field("url", "a string"), 7},
         BadCase{"TimeoutNegative", Render({{S("timeout_ms"), I(-5)}}),
                 Field("timeout_ms", "an unsigned integer"), 7},
@@ -359,6 +377,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"CancelWithoutTarget", MapOf({{S("id"), U(7)}, {S("op"), S("cancel")}}),
                 "missing field \"target\"", 7}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+
+TEST(RequestTest, IntegerAndStringPropsKeysAreAccepted) {
+  // Integer keys become their decimal text in the worker, as JS property keys do.
+  const std::string props = MapOf({{U(1), S("one")}, {I(-2), S("minus two")}, {S("s"), kNil}});
+  const Request r = MustDecode(Render({{S("props"), props}}));
+  EXPECT_EQ(r.props_msgpack, props);
+}
 
 TEST(RequestTest, DeepButAllowedPropsDecode) {
   const Request r = MustDecode(Render({{S("props"), MapOf({{S("x"), Deep(400)}})}}));

@@ -1,6 +1,7 @@
 #include "pool/socket_server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -37,9 +39,30 @@ int Connect(const std::string& path) {
   return fd;
 }
 
-// A blocking client, used from a thread while the test thread runs the loop.
+// True when the peer closes `fd` (end of file or reset) within `bound_ms`; frames it sent first
+// are skipped.
+bool ClosedWithin(int fd, int bound_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(bound_ms);
+  char buf[4096];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
+  }
+}
+
+// A blocking client, used from a thread while the test thread runs the loop. Reads give up after
+// 10 s, so a server that never answers fails the test instead of hanging it.
 struct Client {
-  explicit Client(const std::string& path) : fd(Connect(path)) {}
+  explicit Client(const std::string& path) : fd(Connect(path)) {
+    timeval tv{10, 0};
+    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
   ~Client() {
     if (fd >= 0) close(fd);
   }
@@ -102,6 +125,11 @@ class SocketServerTest : public LoopTest {
 
   void Listen(std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes) {
     auto server = SocketServer::Listen(&loop_, path_, *pool_, max_frame_bytes);
+    ASSERT_TRUE(server.ok()) << server.error().ToString();
+    server_ = std::move(server).value();
+  }
+  void ListenWith(const SocketServerOptions& options) {
+    auto server = SocketServer::Listen(&loop_, path_, *pool_, options);
     ASSERT_TRUE(server.ok()) << server.error().ToString();
     server_ = std::move(server).value();
   }
@@ -279,6 +307,135 @@ TEST_P(SocketServerTest, MissingDirectoryIsAClearError) {
   auto server = SocketServer::Listen(&loop_, path, *pool_, ipc::kDefaultMaxFrameBytes);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.error().message, "cannot listen on " + path + ": no such file or directory");
+}
+
+// Issue 11.4: connections were unbounded, so idle ones could take every descriptor.
+TEST_P(SocketServerTest, ConnectionsPastTheLimitGetOverloadedAndEarlierOnesStillRender) {
+  StartPool("echo.mjs", 1);
+  SocketServerOptions options;
+  options.max_connections = 2;
+  ListenWith(options);
+  WithClients([&] {
+    Client a(path_), b(path_);
+    ASSERT_TRUE(a.Call(Op(1, ipc::Op::kPing)).ok());
+    ASSERT_TRUE(b.Call(Op(1, ipc::Op::kPing)).ok());  // both are being served now
+    Client c(path_);
+    ASSERT_GE(c.fd, 0) << "the connection is accepted, then refused with a frame";
+    auto refused = c.Read();
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->id, 0u);
+    ASSERT_FALSE(refused->ok());
+    EXPECT_EQ(refused->error->code, ErrorCode::kOverloaded);
+    EXPECT_EQ(refused->error->message,
+              "too many connections: the limit of 2 connections (--max-connections) is reached; "
+              "try again later");
+    EXPECT_TRUE(ClosedWithin(c.fd, 5000));
+
+    ipc::Reply render = a.Call(Render(2, "Card", R"({"n":1})"));
+    ASSERT_TRUE(render.ok()) << render.error->ToString();
+    EXPECT_EQ(render.html, R"(<p>Card:{"n":1}</p>)");
+    EXPECT_TRUE(b.Call(Render(2, "Card", "{}")).ok());
+
+    // A freed place is taken by the next connection (the server sees the close asynchronously).
+    close(b.fd);
+    b.fd = -1;
+    bool served = false;
+    for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+      Client d(path_);
+      ipc::Request ping = Op(5, ipc::Op::kPing);
+      d.Send(ping);
+      auto reply = d.Read();
+      served = reply.has_value() && reply->ok() && reply->id == 5;
+      if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(served) << "a place freed by a closed connection is never given out again";
+  });
+}
+
+TEST_P(SocketServerTest, IdleConnectionsAreClosedButNotOnesWithARequestInFlight) {
+  StartPool("spin.mjs", 1);
+  SocketServerOptions options;
+  options.idle_timeout_ms = 300;
+  ListenWith(options);
+  WithClients([&] {
+    Client idle(path_), busy(path_);
+    ASSERT_TRUE(idle.Call(Op(1, ipc::Op::kPing)).ok());
+    auto start = std::chrono::steady_clock::now();
+    busy.Send(Render(1, "Spin", R"({"ms":1200})"));  // in flight four times the timeout
+    EXPECT_TRUE(ClosedWithin(idle.fd, 3000)) << "the idle connection stayed open";
+    auto idle_for = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(idle_for, std::chrono::milliseconds(250)) << "closed before its timeout";
+
+    auto reply = busy.Read();
+    ASSERT_TRUE(reply.has_value()) << "the connection with a render in flight was closed";
+    EXPECT_EQ(reply->id, 1u);
+    EXPECT_TRUE(reply->ok());
+    // Once answered it is idle too, counted from the reply.
+    EXPECT_TRUE(ClosedWithin(busy.fd, 3000));
+
+    Client fresh(path_);
+    EXPECT_TRUE(fresh.Call(Op(2, ipc::Op::kPing)).ok()) << "the server keeps serving";
+  });
+}
+
+// A client that stops reading its replies holds its descriptor for ever if the server waits for
+// the replies to drain before closing; the idle timeout closes it regardless.
+TEST_P(SocketServerTest, AClientThatNeverReadsItsRepliesIsClosedAfterTheIdleTimeout) {
+  StartPool("echo.mjs", 1);
+  SocketServerOptions options;
+  options.idle_timeout_ms = 300;
+  ListenWith(options);
+  WithClients([&] {
+    Client deaf(path_);
+    const std::string big = R"({"text":")" + std::string(1 << 20, 'x') + R"("})";
+    for (std::uint64_t id = 1; id <= 4; ++id) deaf.Send(Render(id, "Card", big));
+    // 4 MiB of replies, far more than the socket buffers hold, and none of it is read.
+    Client watcher(path_);
+    bool closed = false;
+    for (int i = 0; i < 100 && !closed; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      closed = watcher.Call(Op(static_cast<std::uint64_t>(i + 1), ipc::Op::kStats))
+                   .stats["connections"] == 1;
+    }
+    EXPECT_TRUE(closed) << "the connection that does not read was never closed";
+  });
+}
+
+TEST_P(SocketServerTest, SocketFileGetsTheConfiguredModeAndGroup) {
+  StartPool("echo.mjs", 1);
+  SocketServerOptions options;
+  options.socket_mode = 0640;
+  options.socket_group = 4242;  // root may give a file any group, existing or not
+  ListenWith(options);
+  struct stat st;
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  if (geteuid() == 0) {
+    EXPECT_EQ(st.st_gid, 4242u);
+  }
+}
+
+// Issue 11.9: a props key JS cannot have used to reach the worker, which answered bad_request and
+// left the connection open, while protocol.md said any map was accepted.
+TEST_P(SocketServerTest, PropsWithANilKeyAreABadRequestThatClosesTheConnection) {
+  StartPool("echo.mjs", 1);
+  Listen();
+  WithClients([&] {
+    Client bad(path_), good(path_);
+    // {"id":7,"op":"render","component":"C","props":{nil:1}}
+    const std::string payload = "\x84\xa2" "id" "\x07\xa2" "op" "\xa6" "render" "\xa9" "component"
+                                "\xa1" "C" "\xa5" "props" "\x81\xc0\x01";
+    bad.SendPayload(payload);
+    auto reply = bad.Read();
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->id, 7u);
+    ASSERT_FALSE(reply->ok());
+    EXPECT_EQ(reply->error->code, ErrorCode::kBadRequest);
+    EXPECT_EQ(reply->error->message, "props map keys must be strings or integers, got nil");
+    EXPECT_TRUE(ClosedWithin(bad.fd, 5000));
+    ipc::Reply render = good.Call(Render(1, "Card", R"({"1":"integer keys are fine"})"));
+    ASSERT_TRUE(render.ok()) << render.error->ToString();
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, SocketServerTest, ::testing::ValuesIn(WorkerKinds()),

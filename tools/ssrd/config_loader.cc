@@ -163,8 +163,25 @@ bool OnCommandLine(int argc, char** argv, const std::string& long_name) {
   return false;
 }
 
+std::string TomlString(const std::string& value) {
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 std::string TomlValue(const CLI::Option& opt) {
   bool flag = opt.get_expected_min() == 0;
+  // A list (--allow-uid): every value, as a TOML array; an empty one reads back as no entry.
+  if (!flag && opt.get_items_expected_max() > 1 && opt.count() > 0) {
+    std::string list = "[";
+    for (const std::string& item : opt.results()) {
+      list += (list.size() > 1 ? ", " : "") + TomlString(item);
+    }
+    return list + "]";
+  }
   std::string value;
   if (opt.count() > 0) {
     value = flag ? opt.as<bool>() ? "true" : "false" : opt.results().back();
@@ -172,12 +189,7 @@ std::string TomlValue(const CLI::Option& opt) {
     value = flag ? "false" : opt.get_default_str();
   }
   if (flag || (!value.empty() && opt.get_type_name().rfind("TEXT", 0) != 0)) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "\"";
+  return TomlString(value);
 }
 
 // TOML a person can read and reuse as a config file: each key, its value, where it came from.

@@ -120,6 +120,37 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
   app.add_option("--log-level", s.log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  // Added last: --print-config lists options in this order, and existing keys keep their lines.
+  app.add_option("--max-connections", s.max_connections,
+                 "client connections served at once; the next gets `overloaded` and is closed "
+                 "(lowered to what the open-file limit allows beside the workers' needs)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24));
+  app.add_option("--idle-timeout-ms", s.idle_timeout_ms,
+                 "close a connection with no request in flight after this long without a frame "
+                 "(0 = never)")
+      ->capture_default_str();
+  auto valid_mode = [](const std::string& v) {
+    if (v.empty()) return std::string();
+    auto mode = ParseSocketMode(v);
+    return mode.ok() ? std::string() : mode.error().message;
+  };
+  app.add_option("--socket-mode", s.access.socket_mode,
+                 "permissions of the socket file, octal (\"\" = leave them to the umask); not "
+                 "applied to a socket systemd passes")
+      ->capture_default_str()
+      ->check(valid_mode);
+  app.add_option("--socket-group", s.access.socket_group,
+                 "group of the socket file, a name or gid (default: the daemon's group)");
+  app.add_option("--allow-uid", s.access.allow_uids,
+                 "serve only these users (names or uids; repeat or separate with commas), besides "
+                 "root and the daemon's own user; others get `forbidden`. Default: anyone the "
+                 "socket's mode lets in")
+      ->delimiter(',');
+  app.add_option("--allow-gid", s.access.allow_gids,
+                 "serve only members of these groups (names or gids; repeat or separate with "
+                 "commas), as --allow-uid; a peer either list names is served")
+      ->delimiter(',');
   if (with_env) {
     for (CLI::Option* opt : app.get_options()) {
       if (!opt->get_lnames().empty() && opt->get_lnames().front() != "help") {

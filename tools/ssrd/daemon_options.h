@@ -8,6 +8,7 @@
 #include <string>
 
 #include "pool/pool.h"
+#include "tools/ssrd/socket_access.h"
 
 namespace ssrd::tools {
 
@@ -20,6 +21,10 @@ struct DaemonSettings {
   bool reuse_context = false;
   bool no_watch = false;
   std::string metrics_listen;  // "" = no metrics endpoint
+  // Client connections (socket_server.h): ssrd lowers max_connections to what the fd limit allows.
+  std::size_t max_connections = 4096;
+  std::uint32_t idle_timeout_ms = 60000;
+  SocketAccessSettings access{"0660", "", {}, {}};
 };
 
 // Defaults that depend on the environment ($XDG_RUNTIME_DIR, $XDG_CACHE_HOME, the core count).

@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -29,6 +30,7 @@
 #include "logging/journal_log.h"
 #include "tools/ssrd/config_loader.h"
 #include "snapshots/snapshot_file.h"
+#include "tools/ssrd/fd_limit.h"
 #include "tools/ssrd/listen_fds.h"
 #include "tools/ssrd/metrics_endpoint.h"
 #include "tools/ssrd/prometheus_text.h"
@@ -133,9 +135,9 @@ class Daemon {
 
   int Run(ssrd::pool::PoolOptions options, const std::string& socket_path,
           std::vector<ssrd::tools::PassedSocket> passed, std::uint32_t drain_timeout_ms,
-          const std::string& metrics_listen) {
+          ssrd::pool::SocketServerOptions server_options, const std::string& metrics_listen) {
     drain_timeout_ms_ = drain_timeout_ms;
-    std::size_t max_frame_bytes = options.max_frame_bytes;
+    server_options.max_frame_bytes = options.max_frame_bytes;
     options.on_reload = [this](ssrd::pool::PoolOptions::ReloadPhase phase) {
       using Phase = ssrd::pool::PoolOptions::ReloadPhase;
       if (phase == Phase::kStarted) {
@@ -155,7 +157,7 @@ class Daemon {
     // started, and clients that connect early simply wait in the queue.
     std::string where;
     if (passed.empty()) {
-      auto server = ssrd::pool::SocketServer::Listen(loop_, socket_path, *pool_, max_frame_bytes);
+      auto server = ssrd::pool::SocketServer::Listen(loop_, socket_path, *pool_, server_options);
       if (!server.ok()) {
         PrintError(server.error().message);
         return kExitUsage;
@@ -164,7 +166,7 @@ class Daemon {
       where = socket_path;
     } else {
       for (const auto& p : passed) {
-        auto server = ssrd::pool::SocketServer::Adopt(loop_, p.fd, *pool_, max_frame_bytes);
+        auto server = ssrd::pool::SocketServer::Adopt(loop_, p.fd, *pool_, server_options);
         if (!server.ok()) {
           PrintError(server.error().message);
           return kExitUsage;
@@ -307,6 +309,13 @@ int main(int argc, char** argv) {
   options.watch_bundle = !settings.no_watch;
   if (settings.no_snapshot) options.snapshot_dir.clear();
   if (settings.reuse_context) options.isolation = "shared";
+  ssrd::pool::SocketServerOptions server_options;
+  server_options.idle_timeout_ms = settings.idle_timeout_ms;
+  if (auto access = ssrd::tools::ApplySocketAccessSettings(settings.access, &server_options);
+      !access.ok()) {
+    PrintError(access.error().message);
+    return kExitUsage;
+  }
   if (!options.snapshot_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.snapshot_dir, ec);
@@ -329,6 +338,29 @@ int main(int argc, char** argv) {
   }
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(settings.log_level));
+  // Before any worker starts: they inherit the raised limit, which costs them nothing.
+  std::uint64_t open_files = 1024;
+  if (auto limit = ssrd::tools::RaiseFdLimit(); limit.ok()) {
+    open_files = limit.value().soft;
+    spdlog::debug("open files: soft limit {} (was {}), hard limit {}", limit.value().soft,
+                  limit.value().before,
+                  limit.value().hard == RLIM_INFINITY ? std::string("unlimited")
+                                                      : std::to_string(limit.value().hard));
+  } else {
+    spdlog::warn("{}; serving with the current limit", limit.error().message);
+    rlimit current{};
+    if (getrlimit(RLIMIT_NOFILE, &current) == 0) open_files = current.rlim_cur;
+  }
+  // Past the budget an accept would take a descriptor a worker respawn needs.
+  const std::size_t budget = ssrd::tools::ConnectionBudget(open_files, options.workers);
+  server_options.max_connections = std::min(settings.max_connections, budget);
+  if (server_options.max_connections < settings.max_connections) {
+    spdlog::info("serving at most {} connections: {} open files allowed, {} kept for {} workers "
+                 "(--max-connections {})",
+                 server_options.max_connections, open_files,
+                 ssrd::tools::ReservedFds(options.workers), options.workers,
+                 settings.max_connections);
+  }
 
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -336,7 +368,7 @@ int main(int argc, char** argv) {
   {
     Daemon daemon(&loop);
     code = daemon.Run(std::move(options), settings.socket_path, std::move(passed).value(),
-                      settings.drain_timeout_ms, settings.metrics_listen);
+                      settings.drain_timeout_ms, std::move(server_options), settings.metrics_listen);
   }
   // Error paths return before the loop ran: let the handles they opened finish closing.
   uv_run(&loop, UV_RUN_DEFAULT);
