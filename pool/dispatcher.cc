@@ -118,9 +118,18 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
       overload_logged_at_ = now;
       overloads_unlogged_ = 0;
     }
-    PostError(std::move(job), ipc::ErrorCode::kOverloaded,
-              "the queue is full (" + std::to_string(queue_.size()) +
-                  " requests waiting); try again later");
+    // Encoded once: under a flood every refusal is the same bytes but for the id.
+    if (overloaded_payload_.empty()) {
+      overloaded_payload_ = EncodeErrorPayload(
+          0, ipc::ErrorCode::kOverloaded,
+          "the queue is full (" + std::to_string(options_.max_queue) +
+              " requests waiting); try again later");
+    }
+    std::string payload = overloaded_payload_;
+    ipc::PatchReplyId(&payload, job.request.id);
+    ++counters_.errors;
+    CountOutcome(ipc::ErrorCode::kOverloaded);
+    PostReply(std::move(job.on_reply), std::move(payload));
   } else {
     Clock::time_point deadline = job.deadline;
     queue_.push_back(std::move(job));
@@ -615,8 +624,12 @@ void Dispatcher::CountRenderTime(Clock::time_point queued_at) noexcept {
 void Dispatcher::PostError(Job job, ipc::ErrorCode code, std::string message) noexcept {
   ++counters_.errors;
   CountOutcome(code);
-  std::string payload = EncodeErrorPayload(job.request.id, code, std::move(message));
-  Post([this, fn = std::move(job.on_reply), payload = std::move(payload)]() mutable {
+  PostReply(std::move(job.on_reply),
+            EncodeErrorPayload(job.request.id, code, std::move(message)));
+}
+
+void Dispatcher::PostReply(Pool::ReplyFn fn, std::string payload) noexcept {
+  Post([this, fn = std::move(fn), payload = std::move(payload)]() mutable {
     if (fn) fn(std::move(payload));
     CheckDrained();
   });

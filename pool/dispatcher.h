@@ -191,6 +191,7 @@ class Dispatcher {
   void CheckStopped() noexcept;
   // Answers a job with an error reply, posted (never inside the caller's call).
   void PostError(Job job, ipc::ErrorCode code, std::string message) noexcept;
+  void PostReply(Pool::ReplyFn fn, std::string payload) noexcept;
   // Counts a reply to a client by outcome (nullopt = ok); a worker's reply also in the histogram.
   void CountOutcome(std::optional<ipc::ErrorCode> code) noexcept;
   void CountRenderTime(Clock::time_point queued_at) noexcept;
@@ -212,6 +213,7 @@ class Dispatcher {
   std::array<std::int64_t, std::size(kRenderSecondsBounds) + 1> render_buckets_{};
   double render_seconds_sum_ = 0;
   Clock::time_point overload_logged_at_{};  // the overload warning is rate-limited
+  std::string overloaded_payload_;  // the refusal, encoded once with id 0 (PatchReplyId)
   std::int64_t overloads_unlogged_ = 0;
 
   std::uint64_t generation_ = 1;         // the generation serving requests
