@@ -1,5 +1,8 @@
 #include "isolates/dynamic_import.h"
 
+#include <dlfcn.h>
+
+#include <cstddef>
 #include <string>
 
 #include "ipc/error.h"
@@ -87,7 +90,25 @@ v8::MaybeLocal<v8::Promise> ImportModuleDynamically(v8::Local<v8::Context> conte
 }
 
 const std::intptr_t* DynamicImportExternalReferences() {
-  static const std::intptr_t references[] = {reinterpret_cast<std::intptr_t>(ReturnData), 0};
+  // A module namespace made while the bundle loads (an import() under top-level await) is part
+  // of the snapshot, and V8 10.2 does not list the accessors of its exports among its own external
+  // references: it aborts with "Unknown external reference". Debian's libnode exports both
+  // functions, so they are looked up and listed here; where they are not found, such a bundle
+  // cannot be snapshotted and the supervisor loads it in each worker instead (architecture.md).
+  static const auto* references = [] {
+    auto* list = new std::intptr_t[4]{reinterpret_cast<std::intptr_t>(ReturnData), 0, 0, 0};
+    std::size_t n = 1;
+    for (const char* symbol :
+         {"_ZN2v88internal9Accessors26ModuleNamespaceEntryGetterENS_5LocalINS_4NameEEERKNS_"
+          "20PropertyCallbackInfoINS_5ValueEEE",
+          "_ZN2v88internal9Accessors26ModuleNamespaceEntrySetterENS_5LocalINS_4NameEEENS2_INS_"
+          "5ValueEEERKNS_20PropertyCallbackInfoINS_7BooleanEEE"}) {
+      if (void* address = dlsym(RTLD_DEFAULT, symbol)) {
+        list[n++] = reinterpret_cast<std::intptr_t>(address);
+      }
+    }
+    return list;
+  }();
   return references;
 }
 
