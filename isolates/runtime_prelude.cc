@@ -210,8 +210,13 @@ constexpr std::string_view kPrelude = R"JS(
     native.setAsyncFrame(task.frame);
     try { apply(task.fn, undefined, task.args); } finally { native.setAsyncFrame(outer); }
   }
-  // After every render: no timer and no AsyncLocalStorage frame reaches the next one.
-  function clearTimers() { apply(mapClear, tasks, []); native.setAsyncFrame(undefined); }
+  // After every render: no timer and no AsyncLocalStorage frame reaches the next one. The native
+  // call is skipped for bundles that never set a frame (the render hot path).
+  let framesSet = false;
+  function clearTimers() {
+    apply(mapClear, tasks, []);
+    if (framesSet) native.setAsyncFrame(undefined);
+  }
 
   define(global, 'queueMicrotask', function queueMicrotask(fn) {
     checkCallback(fn);
@@ -370,7 +375,9 @@ constexpr std::string_view kPrelude = R"JS(
     if (frame instanceof MapCtor) apply(mapForEach, frame, [(v, k) => apply(mapSet, copy, [k, v])]);
     return copy;
   };
+  const setFrame = (frame) => { framesSet = true; native.setAsyncFrame(frame); };
   const runIn = (frame, fn, thisArg, args) => {
+    framesSet = true;
     const outer = native.getAsyncFrame();
     native.setAsyncFrame(frame);
     try { return apply(fn, thisArg, args); } finally { native.setAsyncFrame(outer); }
@@ -393,12 +400,12 @@ constexpr std::string_view kPrelude = R"JS(
     enterWith(store) {
       const frame = copyFrame(native.getAsyncFrame());
       apply(mapSet, frame, [this, store]);
-      native.setAsyncFrame(frame);
+      setFrame(frame);
     }
     disable() {
       const frame = copyFrame(native.getAsyncFrame());
       apply(mapDelete, frame, [this]);
-      native.setAsyncFrame(frame);
+      setFrame(frame);
     }
     static bind(fn) {
       checkCallback(fn);

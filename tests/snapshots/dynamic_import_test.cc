@@ -104,6 +104,12 @@ TEST_P(DynamicImport, AnImportAtLoadTimeIsPartOfTheBundle) {
   EXPECT_EQ(Html(engine.get(), "Page"), "early chunk load");
 }
 
+TEST_P(DynamicImport, ANamespaceObjectMadeWhileLoadingIsSnapshotted) {
+  auto engine = Create("namespace_import.mjs", isolates::Isolation::kGuarded);
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(Html(engine.get(), "Any", R"({"name":"Ada"})"), "<p>hello, Ada</p>");
+}
+
 INSTANTIATE_TEST_SUITE_P(Contexts, DynamicImport, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "FromSnapshot" : "FromBundle";
