@@ -66,7 +66,7 @@ TEST_P(DynamicImport, AChunkLoadedOnlyAtRenderTimeComesFromDisk) {
     auto engine = Create("split/entry.mjs", isolation);
     ASSERT_NE(engine, nullptr);
     for (int i = 0; i < 2; ++i) {
-      EXPECT_EQ(Html(engine.get(), "Lazy", R"({"name":"ada"})"), "hello ada true true");
+      EXPECT_EQ(Html(engine.get(), "Lazy", R"({"name":"ada"})"), "hello ada true true true");
       EXPECT_EQ(Html(engine.get(), "Computed", R"({"chunk":"lazy","name":"bo"})"), "hello bo");
     }
     EXPECT_EQ(engine->context_resets(), 0u);

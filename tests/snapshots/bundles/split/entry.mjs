@@ -26,7 +26,8 @@ export async function render({ component, props }) {
     case 'Lazy': {
       const lazy = await import('./chunks/lazy.mjs');
       const again = await import('./chunks/lazy.mjs');
-      return lazy.default(props.name) + ' ' + (lazy === again) + ' ' + (lazy.sharedId === id);
+      return lazy.default(props.name) + ' ' + (lazy === again) + ' ' + (lazy.sharedId === id) +
+        ' ' + (lazy.entryRender === render);
     }
     case 'Computed': return (await import(`./chunks/${props.chunk}.mjs`)).default(props.name);
     case 'Throws':
