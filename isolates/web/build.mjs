@@ -27,8 +27,17 @@ const jsonAsString = {
   },
 };
 
+// whatwg-url's require("tr46") gets src/idna.js, which loads tr46 only for hosts that need it.
+const lazyIdna = {
+  name: 'lazy-idna',
+  setup(b) {
+    b.onResolve({ filter: /^tr46$/ }, (args) =>
+      args.importer.includes('whatwg-url') ? { path: join(here, 'src/idna.js') } : undefined);
+  },
+};
+
 const result = await build({
-  plugins: [jsonAsString],
+  plugins: [jsonAsString, lazyIdna],
   entryPoints: [join(here, 'src/index.js')],
   bundle: true,
   write: false,
