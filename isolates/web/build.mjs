@@ -27,12 +27,12 @@ const jsonAsString = {
   },
 };
 
-// whatwg-url's require("tr46") gets src/idna.js, which loads tr46 only for hosts that need it.
+// whatwg-url's require("tr46") gets src/idna.cjs, which loads tr46 only for hosts that need it.
 const lazyIdna = {
   name: 'lazy-idna',
   setup(b) {
     b.onResolve({ filter: /^tr46$/ }, (args) =>
-      args.importer.includes('whatwg-url') ? { path: join(here, 'src/idna.js') } : undefined);
+      args.importer.includes('whatwg-url') ? { path: join(here, 'src/idna.cjs') } : undefined);
   },
 };
 
