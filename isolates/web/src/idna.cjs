@@ -3,8 +3,8 @@
 // garbage collection of every render walks it. A host that is plain ASCII with no "xn--" label
 // needs none of it when URL parsing calls (checkHyphens, useSTD3ASCIIRules and verifyDNSLength
 // all false): UTS 46 maps it to its lower case, and every other check passes or is whatwg-url's
-// own. That fast path agrees with tr46 on every one- and two-character ASCII host and on ASCII
-// hosts with dots and "XN-" around them (49,169 cases, checked when it was written).
+// own. test/idna_fast_path.test.mjs checks that it agrees with tr46 on every one- and
+// two-character ASCII host and on ASCII hosts with dots and "XN-" around them (49,169 hosts).
 // Other hosts, and any other options, go to tr46.
 let tr46 = null;
 // esbuild evaluates a bundled CommonJS module on its first require, so the table is parsed here.
