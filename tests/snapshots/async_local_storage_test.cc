@@ -53,6 +53,14 @@ TEST_P(AsyncLocalStorage, AStoreFollowsAwaitPromiseCallbacksAndTimers) {
   }
 }
 
+// A known limit: a thenable's then() runs in a job of its own (PromiseResolveThenableJob), which
+// V8 10.2 runs without the continuation-preserved data (V8 fixed that in 2024), so the store is
+// missing inside then() (Node says "t" there) though it is back after the await. This test
+// notices when a V8 upgrade closes the gap (docs/architecture.md).
+TEST_P(AsyncLocalStorage, AThenableSeesNoStoreButWhatFollowsItsAwaitDoes) {
+  EXPECT_EQ(Html("Thenable"), "inside then=undefined after await=t");
+}
+
 INSTANTIATE_TEST_SUITE_P(Contexts, AsyncLocalStorage, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "FromSnapshot" : "FromBundle";

@@ -12,6 +12,13 @@ async function step(label, log) {
 
 export async function render({ component, props }) {
   if (component === 'Leftover') return 'store=' + als.getStore();
+  if (component === 'Thenable') {
+    return als.run('t', async () => {
+      let inside;
+      await { then(resolve) { inside = als.getStore(); resolve(); } };
+      return 'inside then=' + inside + ' after await=' + als.getStore();
+    });
+  }
   const log = [];
   await als.run(props.id, async () => {
     log.push('sync=' + als.getStore());
