@@ -12,6 +12,7 @@
 #include "isolates/context_guard.h"
 #include "isolates/event_loop.h"
 #include "isolates/module_loader.h"
+#include "isolates/module_snapshot.h"
 #include "isolates/promise_rejections.h"
 #include "isolates/render_call.h"
 #include "isolates/runtime_globals.h"
@@ -165,6 +166,8 @@ ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* conso
       return ipc::MakeError(ErrorCode::kInternal, "V8 could not make a context from the snapshot");
     }
     AttachModuleGraph(isolate, context, &graph_);
+    v8::Context::Scope context_scope(context);
+    RestoreModulesFromSnapshot(isolate, context, &graph_);
   } else {
     state_.console.Begin(console);
     ipc::Result<v8::Local<v8::Context>> made =

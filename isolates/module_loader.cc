@@ -1,5 +1,6 @@
 #include "isolates/module_loader.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "ipc/digest.h"
+#include "isolates/dynamic_import.h"
 #include "isolates/event_loop.h"
 #include "isolates/js_errors.h"
 #include "isolates/v8_strings.h"
@@ -43,6 +45,46 @@ bool IsRelative(const std::string& specifier) {
 std::string Resolve(const std::string& referrer_path, const std::string& specifier) {
   std::filesystem::path base = std::filesystem::path(referrer_path).parent_path();
   return (base / specifier).lexically_normal().string();
+}
+
+// The node: modules a worker provides, by specifier (with or without "node:"): their source, or
+// nullptr. Each is a view of what the runtime prelude already put on the global object.
+const char* BuiltinModuleSource(const std::string& specifier) {
+  if (specifier == "node:async_hooks" || specifier == "async_hooks") {
+    return "const AsyncLocalStorage = globalThis.AsyncLocalStorage;\n"
+           "export { AsyncLocalStorage };\n"
+           "export default { AsyncLocalStorage };\n";
+  }
+  return nullptr;
+}
+
+// The one path a builtin module is kept under, whichever way it was named.
+std::string BuiltinPath(const std::string& specifier) {
+  return specifier.rfind("node:", 0) == 0 ? specifier : "node:" + specifier;
+}
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+// "scheme:" as a URL begins (RFC 3986): a letter, then letters, digits, '+', '-' or '.'.
+bool HasUrlScheme(const std::string& specifier) {
+  std::size_t colon = specifier.find(':');
+  if (colon == std::string::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(specifier[0]))) {
+    return false;
+  }
+  for (std::size_t i = 1; i < colon; ++i) {
+    unsigned char c = static_cast<unsigned char>(specifier[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// Lexically, after normalisation: a symlink inside the directory is followed like any file, as the
+// static loader does.
+bool IsInside(const std::string& path, const std::string& directory) {
+  return path.size() > directory.size() + 1 && StartsWith(path, directory) &&
+         path[directory.size()] == '/';
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -278,6 +320,11 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::LoadSource(v8::Isolate* isolate,
   for (int i = 0; i < requests->Length(); ++i) {
     v8::Local<v8::ModuleRequest> request = requests->Get(context, i).As<v8::ModuleRequest>();
     std::string specifier = ToUtf8(isolate, request->GetSpecifier());
+    if (BuiltinModuleSource(specifier) != nullptr) {
+      ipc::Result<v8::Local<v8::Module>> builtin = LoadBuiltin(isolate, context, specifier);
+      if (!builtin.ok()) return builtin.error();
+      continue;
+    }
     if (!IsRelative(specifier)) {
       return BundleError("bundle " + path + " imports '" + specifier +
                          "': only relative imports are supported");
@@ -297,6 +344,15 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::LoadSource(v8::Isolate* isolate,
   return module;
 }
 
+ipc::Result<v8::Local<v8::Module>> ModuleGraph::LoadBuiltin(v8::Isolate* isolate,
+                                                            v8::Local<v8::Context> context,
+                                                            const std::string& specifier) {
+  const std::string path = BuiltinPath(specifier);
+  auto cached = by_path_.find(path);
+  if (cached != by_path_.end()) return cached->second.Get(isolate);
+  return LoadSource(isolate, context, path, BuiltinModuleSource(specifier));
+}
+
 std::string ModuleGraph::PathOf(v8::Local<v8::Module> module) const {
   auto [begin, end] = path_by_hash_.equal_range(module->GetIdentityHash());
   for (auto it = begin; it != end; ++it) {
@@ -308,6 +364,11 @@ std::string ModuleGraph::PathOf(v8::Local<v8::Module> module) const {
 
 v8::MaybeLocal<v8::Module> ModuleGraph::Find(v8::Isolate* isolate, v8::Local<v8::Module> referrer,
                                              const std::string& specifier) const {
+  if (BuiltinModuleSource(specifier) != nullptr) {
+    auto builtin = by_path_.find(BuiltinPath(specifier));
+    if (builtin == by_path_.end()) return {};
+    return builtin->second.Get(isolate);
+  }
   std::string referrer_path = PathOf(referrer);
   if (referrer_path.empty() || !IsRelative(specifier)) return {};
   auto found = by_path_.find(Resolve(referrer_path, specifier));
@@ -315,9 +376,77 @@ v8::MaybeLocal<v8::Module> ModuleGraph::Find(v8::Isolate* isolate, v8::Local<v8:
   return found->second.Get(isolate);
 }
 
+ipc::Result<v8::Local<v8::Module>> ModuleGraph::LoadDynamic(v8::Isolate* isolate,
+                                                            v8::Local<v8::Context> context,
+                                                            const std::string& referrer,
+                                                            const std::string& specifier) {
+  const std::string from = referrer.empty() ? root_ : referrer;
+  auto refuse = [&](const std::string& why) {
+    return BundleError("cannot import '" + specifier + "' from " + from + ": " + why);
+  };
+  ipc::Result<v8::Local<v8::Module>> loaded = BundleError("");
+  if (BuiltinModuleSource(specifier) != nullptr) {
+    loaded = LoadBuiltin(isolate, context, specifier);
+    if (!loaded.ok()) return loaded.error();
+    v8::TryCatch try_catch(isolate);
+    if (!loaded.value()->InstantiateModule(context, ResolveModule).FromMaybe(false)) {
+      return BundleError(DescribeLoadFailure(isolate, try_catch.Exception(), try_catch.Message()));
+    }
+    return loaded;
+  }
+  if (StartsWith(specifier, "node:")) {
+    return refuse("node: modules are not available in ssrd workers (only node:async_hooks is)");
+  }
+  if (HasUrlScheme(specifier)) return refuse("URLs cannot be imported (renders have no network)");
+  if (!IsRelative(specifier) && !StartsWith(specifier, "/")) {
+    return refuse("bare specifiers are not resolved (the bundle must include its dependencies)");
+  }
+  if (root_.empty()) return refuse("this context has no bundle directory");
+  // A referrer that is no file of the bundle (code from eval or new Function) imports from the
+  // bundle's directory.
+  const bool known_referrer = StartsWith(referrer, root_ + "/");
+  const std::string target =
+      StartsWith(specifier, "/")
+          ? std::filesystem::path(specifier).lexically_normal().string()
+          : Resolve(known_referrer ? referrer : root_ + "/entry", specifier);
+  if (!IsInside(target, root_)) {
+    return refuse(target + " is outside the bundle's directory " + root_);
+  }
+  loaded = Load(isolate, context, target);
+  if (!loaded.ok()) {
+    const std::string& why = loaded.error().message;
+    if (StartsWith(why, "cannot read ")) return refuse(why);
+    return loaded.error();
+  }
+  v8::TryCatch try_catch(isolate);
+  if (!loaded.value()->InstantiateModule(context, ResolveModule).FromMaybe(false)) {
+    return BundleError(DescribeLoadFailure(isolate, try_catch.Exception(), try_catch.Message()));
+  }
+  return loaded;
+}
+
+std::vector<std::pair<std::string, v8::Local<v8::Module>>> ModuleGraph::Modules(
+    v8::Isolate* isolate) const {
+  std::vector<std::pair<std::string, v8::Local<v8::Module>>> modules;
+  for (const auto& [path, module] : by_path_) modules.emplace_back(path, module.Get(isolate));
+  return modules;
+}
+
+void ModuleGraph::Adopt(v8::Isolate* isolate, const std::string& path,
+                        v8::Local<v8::Module> module) {
+  if (by_path_.count(path) != 0) return;
+  by_path_.emplace(path, v8::Global<v8::Module>(isolate, module));
+  path_by_hash_.emplace(module->GetIdentityHash(), path);
+}
+
+ModuleGraph* AttachedModuleGraph(v8::Local<v8::Context> context) {
+  return static_cast<ModuleGraph*>(context->GetAlignedPointerFromEmbedderData(kModuleGraphSlot));
+}
+
 void AttachModuleGraph(v8::Isolate* isolate, v8::Local<v8::Context> context, ModuleGraph* graph) {
   context->SetAlignedPointerInEmbedderData(kModuleGraphSlot, graph);
   isolate->SetHostInitializeImportMetaObjectCallback(InitializeImportMeta);
+  isolate->SetHostImportModuleDynamicallyCallback(ImportModuleDynamically);
 }
 
 ipc::Result<v8::Local<v8::Function>> LoadBundle(v8::Isolate* isolate,
@@ -325,6 +454,7 @@ ipc::Result<v8::Local<v8::Function>> LoadBundle(v8::Isolate* isolate,
                                                 const std::string& bundle_path, ModuleGraph* graph,
                                                 RuntimeState* state) {
   const std::string path = std::filesystem::absolute(bundle_path).lexically_normal().string();
+  graph->set_root(std::filesystem::path(path).parent_path().string());
   std::string source;
   if (std::string read_error = ReadFile(path, &source); !read_error.empty()) {
     return BundleError("cannot read bundle " + path + ": " + read_error);

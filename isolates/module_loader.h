@@ -9,8 +9,18 @@
 //                  otherwise the script's.
 // Modules may import other files by relative specifier ("./x.mjs", "../y.js"), resolved from the
 // importing module's directory and cached by absolute path, so each file is evaluated once. Bare
-// specifiers ("react", "node:fs") are refused: the bundle must include its dependencies.
-// Dynamic import() is not supported (V8 rejects it). import.meta.url is "file://" + path.
+// specifiers ("react", "node:fs") are refused: the bundle must include its dependencies. The
+// exception is the modules a worker provides: node:async_hooks (or async_hooks), whose
+// AsyncLocalStorage is the runtime's global one (runtime_globals.h).
+// import.meta.url is "file://" + path.
+//
+// Dynamic import() (dynamic_import.h) loads files inside the bundle's directory (root()) through
+// the same graph, so a file imported both ways is one module instance. It rejects, naming the
+// specifier and why, a file outside that directory, a URL, a node: specifier and a bare name:
+//   "cannot import '../x.mjs' from /b/e.mjs: /x.mjs is outside the bundle's directory /b"
+//   "cannot import 'node:fs' from /b/e.mjs: node: modules are not available in ssrd workers (only node:async_hooks is)"
+//   "cannot import 'https://x/y.js' from /b/e.mjs: URLs cannot be imported (renders have no network)"
+//   "cannot import 'react' from /b/e.mjs: bare specifiers are not resolved (the bundle must include its dependencies)"
 //
 // Failure (all kBundleError, one line):
 //   "cannot read bundle /b.mjs: No such file or directory"
@@ -28,6 +38,8 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <v8.h>
 
@@ -54,13 +66,38 @@ class ModuleGraph {
   v8::MaybeLocal<v8::Module> Find(v8::Isolate* isolate, v8::Local<v8::Module> referrer,
                                   const std::string& specifier) const;
 
+  // The directory dynamic import() may load from: the bundle's own (set by LoadBundle, or from a
+  // snapshot by RestoreModulesFromSnapshot). "" until then, and import() then refuses everything.
+  const std::string& root() const { return root_; }
+  void set_root(std::string root) { root_ = std::move(root); }
+  // For import(): checks `specifier` as the header comment says, resolved from the file
+  // `referrer` ("" or unknown: from root()), then loads and instantiates the module (or returns
+  // the one already loaded). kBundleError with the one-line reason on refusal or failure.
+  ipc::Result<v8::Local<v8::Module>> LoadDynamic(v8::Isolate* isolate,
+                                                 v8::Local<v8::Context> context,
+                                                 const std::string& referrer,
+                                                 const std::string& specifier);
+  // Every module in the graph, with its path (for a snapshot: module_snapshot.h).
+  std::vector<std::pair<std::string, v8::Local<v8::Module>>> Modules(v8::Isolate* isolate) const;
+  // Enters `module`, which came with a context made from a snapshot, as the one at `path`.
+  void Adopt(v8::Isolate* isolate, const std::string& path, v8::Local<v8::Module> module);
+
  private:
+  // A module the worker provides (node:async_hooks), kept under its "node:" name.
+  ipc::Result<v8::Local<v8::Module>> LoadBuiltin(v8::Isolate* isolate,
+                                                 v8::Local<v8::Context> context,
+                                                 const std::string& specifier);
+
   std::map<std::string, v8::Global<v8::Module>> by_path_;
   std::unordered_multimap<int, std::string> path_by_hash_;
   std::map<std::string, std::uint64_t> source_digests_;
+  std::string root_;
 };
 
-// Associates `graph` with `context` and installs the isolate's import.meta hook.
+// The graph attached to `context` (AttachModuleGraph), or null.
+ModuleGraph* AttachedModuleGraph(v8::Local<v8::Context> context);
+
+// Associates `graph` with `context` and installs the isolate's import.meta and import() hooks.
 void AttachModuleGraph(v8::Isolate* isolate, v8::Local<v8::Context> context, ModuleGraph* graph);
 
 // Loads and evaluates the bundle (running its top-level await, if any, to completion with the

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string>
 
+#include "isolates/dynamic_import.h"
 #include "isolates/v8_strings.h"
 
 namespace ssrd::isolates {
@@ -151,6 +152,17 @@ void Utf8Decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(string);
 }
 
+// AsyncLocalStorage's current frame (runtime_prelude.cc): V8 carries this value into every
+// promise reaction created while it is set.
+void GetAsyncFrame(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(
+      info.GetIsolate()->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+}
+
+void SetAsyncFrame(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetIsolate()->GetCurrentContext()->SetContinuationPreservedEmbedderData(info[0]);
+}
+
 struct Binding {
   std::string_view name;
   v8::FunctionCallback callback;
@@ -160,6 +172,7 @@ constexpr Binding kBindings[] = {
     {"cancelTimer", CancelTimer},       {"now", Now},
     {"reportUncaught", ReportUncaught}, {"utf8Encode", Utf8Encode},
     {"utf8EncodeInto", Utf8EncodeInto}, {"utf8Decode", Utf8Decode},
+    {"getAsyncFrame", GetAsyncFrame},   {"setAsyncFrame", SetAsyncFrame},
 };
 
 bool SetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
@@ -210,6 +223,19 @@ bool LoadHook(v8::Isolate* isolate, v8::Local<v8::Context> context, std::string_
   return true;
 }
 
+// Compiles and runs one of the runtime's own scripts; empty when it threw (a bug: see the caller).
+v8::MaybeLocal<v8::Value> RunScript(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                    std::string_view source, std::string_view name) {
+  v8::ScriptOrigin origin(isolate, Literal(isolate, name));
+  v8::Local<v8::String> text;
+  v8::Local<v8::Script> script;
+  if (!NewUtf8(isolate, source).ToLocal(&text) ||
+      !v8::Script::Compile(context, text, &origin).ToLocal(&script)) {
+    return {};
+  }
+  return script->Run(context);
+}
+
 }  // namespace
 
 void AttachRuntimeState(v8::Isolate* isolate, RuntimeState* state) {
@@ -222,9 +248,13 @@ RuntimeState* AttachedRuntimeState(v8::Isolate* isolate) {
 
 const std::intptr_t* RuntimeExternalReferences() {
   static const auto* references = [] {
-    auto* list = new std::intptr_t[std::size(kBindings) + 1];
+    const std::intptr_t* import_references = DynamicImportExternalReferences();
+    std::size_t imports = 0;
+    while (import_references[imports] != 0) ++imports;
+    auto* list = new std::intptr_t[std::size(kBindings) + imports + 1];
     std::size_t i = 0;
     for (const Binding& b : kBindings) list[i++] = reinterpret_cast<std::intptr_t>(b.callback);
+    for (std::size_t k = 0; k < imports; ++k) list[i++] = import_references[k];
     list[i] = 0;
     return list;
   }();
@@ -244,19 +274,19 @@ v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState
   v8::Context::Scope context_scope(context);
   v8::TryCatch try_catch(isolate);
 
-  v8::Local<v8::String> source = Literal(isolate, RuntimePreludeSource());
-  v8::ScriptOrigin origin(isolate, Literal(isolate, "ssrd:runtime"));
-  v8::Local<v8::Script> script;
   v8::Local<v8::Value> factory;
+  v8::Local<v8::Value> install_web;
   v8::Local<v8::Object> bindings;
   v8::Local<v8::Value> hooks;
-  v8::Local<v8::Value> args[1];
-  bool ok = v8::Script::Compile(context, source, &origin).ToLocal(&script) &&
-            script->Run(context).ToLocal(&factory) && factory->IsFunction() &&
-            NewBindings(isolate, context, state).ToLocal(&bindings);
+  v8::Local<v8::Value> args[2];
+  bool ok = RunScript(isolate, context, RuntimePreludeSource(), "ssrd:runtime").ToLocal(&factory) &&
+            factory->IsFunction() &&
+            RunScript(isolate, context, WebRuntimeSource(), "ssrd:web").ToLocal(&install_web) &&
+            install_web->IsFunction() && NewBindings(isolate, context, state).ToLocal(&bindings);
   if (ok) {
     args[0] = bindings;
-    ok = factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&hooks) &&
+    args[1] = install_web;
+    ok = factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, args).ToLocal(&hooks) &&
          hooks->IsObject() && StashHook(isolate, context, hooks.As<v8::Object>(), "fireTimer") &&
          StashHook(isolate, context, hooks.As<v8::Object>(), "clearTimers") &&
          BindRuntimeContext(isolate, context, state);

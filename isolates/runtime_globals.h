@@ -1,6 +1,8 @@
 // The JS runtime a bundle sees: console, TextEncoder/TextDecoder, timers, queueMicrotask,
-// MessageChannel, performance.now, process.env.NODE_ENV, self/global. Nothing that reaches the
-// file system or the network (no fetch, no require). The JS half lives in runtime_prelude.cc; the
+// MessageChannel, performance.now, process.env.NODE_ENV, self/global, and the web APIs of
+// isolates/web (URL, URLSearchParams, Event, EventTarget, DOMException, AbortController,
+// AbortSignal, Headers, Request, Response, and a fetch that always rejects). Nothing that reaches
+// the file system or the network (no require; fetch refuses). The JS half lives in runtime_prelude.cc; the
 // native half (console sink, timer queue, UTF-8 codecs, clock) is here.
 //
 // NewRuntimeContext is the one place a runtime is installed into a new context. A context made
@@ -38,7 +40,11 @@ v8::MaybeLocal<v8::Context> NewRuntimeContext(v8::Isolate* isolate, RuntimeState
                                               ipc::Error* error);
 
 // The prelude's source (runtime_prelude.cc): an expression evaluating to a function that takes
-// the native bindings object and returns {fireTimer, clearTimers}.
+// the native bindings object and the web installer, and returns {fireTimer, clearTimers}.
 std::string_view RuntimePreludeSource();
+
+// The web APIs' source, generated at build time by isolates/web/build.mjs: an expression
+// evaluating to a function install(global, host) (see isolates/web/src/index.js).
+std::string_view WebRuntimeSource();
 
 }  // namespace ssrd::isolates

@@ -1,5 +1,5 @@
 // The JS half of the runtime (see runtime_globals.h). It runs once per context, before the
-// bundle, with the native bindings as its only argument; the bindings object never becomes
+// bundle, with the native bindings and the web APIs' installer (isolates/web) as its arguments; the bindings object never becomes
 // reachable from the bundle. Intrinsics it relies on are captured up front so that a bundle that
 // patches Promise.prototype.then or Map cannot break timers or queueMicrotask.
 #include "isolates/runtime_globals.h"
@@ -8,7 +8,7 @@ namespace ssrd::isolates {
 namespace {
 
 constexpr std::string_view kPrelude = R"JS(
-(function (native) {
+(function (native, installWeb) {
   'use strict';
   const global = globalThis;
   const MapCtor = Map;
@@ -173,7 +173,8 @@ constexpr std::string_view kPrelude = R"JS(
   let nextId = 1;
   function addTask(fn, delay, args, repeat) {
     const id = nextId++;
-    apply(mapSet, tasks, [id, { fn, args, repeat }]);
+    // The AsyncLocalStorage frame of the caller goes with the task (see below).
+    apply(mapSet, tasks, [id, { fn, args, repeat, frame: native.getAsyncFrame() }]);
     native.scheduleTimer(id, delay);
     return id;
   }
@@ -205,9 +206,17 @@ constexpr std::string_view kPrelude = R"JS(
     // Rescheduled before the call so that clearInterval inside the callback wins.
     if (task.repeat >= 0) native.scheduleTimer(id, task.repeat);
     else apply(mapDelete, tasks, [id]);
-    apply(task.fn, undefined, task.args);
+    const outer = native.getAsyncFrame();
+    native.setAsyncFrame(task.frame);
+    try { apply(task.fn, undefined, task.args); } finally { native.setAsyncFrame(outer); }
   }
-  function clearTimers() { apply(mapClear, tasks, []); }
+  // After every render: no timer and no AsyncLocalStorage frame reaches the next one. The native
+  // call is skipped for bundles that never set a frame (the render hot path).
+  let framesSet = false;
+  function clearTimers() {
+    apply(mapClear, tasks, []);
+    if (framesSet) native.setAsyncFrame(undefined);
+  }
 
   define(global, 'queueMicrotask', function queueMicrotask(fn) {
     checkCallback(fn);
@@ -312,7 +321,8 @@ constexpr std::string_view kPrelude = R"JS(
       const stream = Boolean(options && options.stream);
       let bytes;
       if (input === undefined) bytes = new Uint8Array(0);
-      else if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) bytes = new Uint8Array(input);
+      // A context made from a snapshot has no SharedArrayBuffer (V8 10.2 leaves it out there).
+      else if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && input instanceof SharedArrayBuffer)) bytes = new Uint8Array(input);
       else if (ArrayBuffer.isView(input)) bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
       else throw new TypeError('The "input" argument must be an instance of ArrayBuffer or ArrayBufferView');
       if (this.#pending !== null) {
@@ -352,6 +362,69 @@ constexpr std::string_view kPrelude = R"JS(
   });
   define(global, 'self', global);
   define(global, 'global', global);
+
+  // ---- AsyncLocalStorage (also the node:async_hooks module: module_loader.cc) ----
+  // A frame is a Map from storage to store, never changed once made. The current frame is V8's
+  // "continuation-preserved embedder data" of the context: V8 captures it when a promise reaction
+  // is created (then, await) and restores it when the reaction runs, so it follows await and
+  // promise callbacks at no cost to code that never uses it (promise hooks would slow every
+  // promise of every render). Timers and MessagePort carry it themselves (addTask).
+  const mapForEach = Map.prototype.forEach;
+  const copyFrame = (frame) => {
+    const copy = new MapCtor();
+    if (frame instanceof MapCtor) apply(mapForEach, frame, [(v, k) => apply(mapSet, copy, [k, v])]);
+    return copy;
+  };
+  const setFrame = (frame) => { framesSet = true; native.setAsyncFrame(frame); };
+  const runIn = (frame, fn, thisArg, args) => {
+    framesSet = true;
+    const outer = native.getAsyncFrame();
+    native.setAsyncFrame(frame);
+    try { return apply(fn, thisArg, args); } finally { native.setAsyncFrame(outer); }
+  };
+  class AsyncLocalStorage {
+    getStore() {
+      const frame = native.getAsyncFrame();
+      return frame instanceof MapCtor ? apply(mapGet, frame, [this]) : undefined;
+    }
+    run(store, fn, ...args) {
+      const frame = copyFrame(native.getAsyncFrame());
+      apply(mapSet, frame, [this, store]);
+      return runIn(frame, fn, undefined, args);
+    }
+    exit(fn, ...args) {
+      const frame = copyFrame(native.getAsyncFrame());
+      apply(mapDelete, frame, [this]);
+      return runIn(frame, fn, undefined, args);
+    }
+    enterWith(store) {
+      const frame = copyFrame(native.getAsyncFrame());
+      apply(mapSet, frame, [this, store]);
+      setFrame(frame);
+    }
+    disable() {
+      const frame = copyFrame(native.getAsyncFrame());
+      apply(mapDelete, frame, [this]);
+      setFrame(frame);
+    }
+    static bind(fn) {
+      checkCallback(fn);
+      const frame = native.getAsyncFrame();
+      return function (...args) { return runIn(frame, fn, this, args); };
+    }
+    static snapshot() {
+      const frame = native.getAsyncFrame();
+      return (fn, ...args) => runIn(frame, fn, undefined, args);
+    }
+  }
+  define(global, 'AsyncLocalStorage', AsyncLocalStorage);
+
+  // ---- web APIs (URL, AbortController, Event, Headers/Request/Response, fetch): isolates/web ----
+  installWeb(global, {
+    define,
+    reportError: (error) => native.reportUncaught(error),
+    setTimeout: global.setTimeout,
+  });
 
   return { fireTimer, clearTimers };
 })

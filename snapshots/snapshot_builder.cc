@@ -4,6 +4,7 @@
 
 #include "isolates/bundle_context.h"
 #include "isolates/module_loader.h"
+#include "isolates/module_snapshot.h"
 #include "isolates/runtime_globals.h"
 #include "isolates/runtime_state.h"
 #include "isolates/v8_process.h"
@@ -41,6 +42,14 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
     if (!context.ok()) return context.error();
     if (loaded) loaded();
     if (sources != nullptr) *sources = graph.source_digests();
+    {
+      // So that import() in a context made from the snapshot finds the same module instances.
+      v8::Context::Scope context_scope(context.value());
+      ipc::Result<void> recorded = isolates::RecordModulesForSnapshot(
+          isolate, context.value(), graph,
+          [&](v8::Local<v8::Module> module) { return creator.AddData(context.value(), module); });
+      if (!recorded.ok()) return recorded.error();
+    }
     // A raw pointer in the context's embedder data would be baked into the blob.
     isolates::AttachModuleGraph(isolate, context.value(), nullptr);
     creator.SetDefaultContext(context.value());

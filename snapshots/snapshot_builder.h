@@ -3,8 +3,8 @@
 // (EngineOptions::snapshot_blob) gets a ready context per render by deserialisation alone.
 //
 // Failure: the loader's kBundleError when the bundle does not load; kUnavailable when V8 returns no
-// blob. V8 cannot serialise some things a bundle may make at load time (a module namespace object
-// from `import * as`, WeakRefs, host objects); it then aborts the process instead of returning,
+// blob. V8 cannot serialise some things a bundle may make at load time (an Intl formatter, host
+// objects); it then aborts the process instead of returning,
 // which is why only a process of its own (`ssrd-worker --build-snapshot`) calls this.
 //
 // Threads: any one thread; V8 is initialised on first use (isolates/v8_process.h).

@@ -99,7 +99,7 @@ TEST(SnapshotTest, WithReuseContextOneRequestSeesWhatTheLastLeft) {
 
 TEST(SnapshotTest, ABundleV8CannotSnapshotIsServedWithoutOne) {
   TempDir cache;
-  DaemonProcess daemon(DaemonConfig{SnapshotBundle("namespace_import.mjs"), 1,
+  DaemonProcess daemon(DaemonConfig{SnapshotBundle("intl_at_load.mjs"), 1,
                                     {"--snapshot-dir", cache.path()}});
   ASSERT_TRUE(daemon.Start());
   EXPECT_TRUE(SnapFiles(cache.path()).empty());
@@ -158,13 +158,14 @@ TEST(SnapshotTest, SsrdSnapshotBuildsAheadOfTimeAndThenFindsItCached) {
 TEST(SnapshotTest, SsrdSnapshotSaysWhyABundleCannotBeSnapshotted) {
   TempDir cache;
   RunResult run = RunProgram(SsrdBinary(),
-                             {"snapshot", SnapshotBundle("namespace_import.mjs"), "--snapshot-dir",
+                             {"snapshot", SnapshotBundle("intl_at_load.mjs"), "--snapshot-dir",
                               cache.path(), "--worker-executable", WorkerBinary()},
                              std::chrono::seconds(60));
   ASSERT_FALSE(run.timed_out);
   EXPECT_TRUE(run.status.exited && run.status.exit_code == 1) << run.status.ToString();
-  EXPECT_EQ(run.out.rfind("snapshot: unavailable: the snapshot builder was killed by signal ", 0),
-            0u)
+  // V8 prints its own complaint about the object (to stdout) before the builder dies.
+  EXPECT_NE(run.out.find("snapshot: unavailable: the snapshot builder was killed by signal "),
+            std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("V8 cannot serialise something the bundle made while loading"),
             std::string::npos)

@@ -186,7 +186,7 @@ TEST_F(EngineTest, WebApisWork) {
   ASSERT_TRUE(out.ok()) << out.error().ToString();
   EXPECT_EQ(out->html,
             "11;h€llo😀;2/4;h|€llo😀;TypeError;sync>micro>message:m;true;test-env;true;"
-            "undefined/undefined");
+            "function/undefined");
 }
 
 TEST_F(EngineTest, PromiseThatCanNeverSettleIsATimeoutAtOnce) {

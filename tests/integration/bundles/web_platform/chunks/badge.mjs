@@ -1,0 +1,1 @@
+export function badge(path) { return '<span>' + path + '</span>'; }

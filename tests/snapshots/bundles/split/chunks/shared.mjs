@@ -1,0 +1,3 @@
+export const id = {};
+export let counter = 0;
+export function bump() { counter += 1; }

@@ -1,0 +1,1 @@
+throw new Error('chunk failed to load');

@@ -1,0 +1,2 @@
+export const message = 'early chunk';
+export const loadedAt = 'load';
