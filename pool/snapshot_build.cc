@@ -17,7 +17,7 @@ std::string BuilderKilledMessage(int signal) {
   // (a release build of V8 traps; abort() in others).
   if (signal == SIGTRAP || signal == SIGABRT || signal == SIGILL) {
     message += ": V8 cannot serialise something the bundle made while loading (its message is "
-               "above; a module namespace from `import * as` is one such thing)";
+               "above; an Intl formatter made at load time is one such thing)";
   }
   return message;
 }
