@@ -4,6 +4,7 @@
 // request.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -42,6 +43,31 @@ void ExpectEchoServed(RawConnection& conn, std::uint64_t id) {
 
 // Issue 11.1: the supervisor used to kill the worker for the oversized frame, retry on the other
 // worker, kill that one too, and answer worker_crashed.
+// No worker can gain privileges (set-uid binaries, file capabilities): the kernel says so in
+// /proc/PID/status.
+TEST(HardeningTest, WorkersRunWithNoNewPrivileges) {
+  TempDir dir;
+  std::string bundle = CopyBundle(dir, "faults.mjs");
+  DaemonProcess daemon(DaemonConfig{bundle, 2, {}});
+  ASSERT_TRUE(daemon.Start());
+  auto no_new_privs = [](pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("NoNewPrivs:", 0) == 0) return line.substr(line.find_last_of(" \t") + 1);
+    }
+    return std::string("missing");
+  };
+  auto pids = WorkerPids(bundle);
+  ASSERT_EQ(pids.size(), 2u);
+  for (pid_t pid : pids) EXPECT_EQ(no_new_privs(pid), "1") << "worker " << pid;
+  auto conn = RawConnection::Connect(daemon.socket_path());
+  ASSERT_TRUE(conn);
+  auto reply = Call(*conn, RenderRequest(1, "Echo", R"({"a":1})"));
+  ASSERT_TRUE(reply && reply->ok());
+  EXPECT_EQ(reply->html, R"(<p>Echo:{"a":1}</p>)");
+}
+
 TEST(HardeningTest, AReplyOverTheFrameLimitIsAnsweredTooLargeAndTheWorkersStay) {
   TempDir dir;
   std::string bundle = CopyBundle(dir, "faults.mjs");
