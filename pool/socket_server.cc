@@ -32,7 +32,6 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   uv_loop_t* loop = nullptr;
   Pool* pool = nullptr;  // null after Close()
   SocketServerOptions options;
-  std::size_t max_frame_bytes = 0;
   uid_t self_uid = 0;
   std::string path;
   bool owns_path = true;  // false for an adopted socket: its path is not ours to unlink
@@ -42,6 +41,10 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   uv_timer_t* idle_timer = nullptr;  // runs while there are connections and a timeout is set
   LogThrottle accept_failures, refused_peers, refused_over_limit;
 
+  State(uv_loop_t* loop, Pool& pool, const SocketServerOptions& options)
+      : loop(loop), pool(&pool), options(options), self_uid(geteuid()) {}
+  // Starts accepting on `listener` (bound, or an adopted listening socket); a libuv error code.
+  int Listen(uv_pipe_t* listener) noexcept;
   void OnConnection(int status) noexcept;
   // Checks the peer and the connection limit; on refusal writes the one error frame, closes the
   // pipe and returns false.
@@ -153,12 +156,7 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(
   }
   if (auto r = ClearStaleSocket(path); !r.ok()) return r.error();
 
-  auto state = std::make_shared<State>();
-  state->loop = loop;
-  state->pool = &pool;
-  state->options = options;
-  state->max_frame_bytes = options.max_frame_bytes;
-  state->self_uid = geteuid();
+  auto state = std::make_shared<State>(loop, pool, options);
   state->path = path;
 
   auto* listener = new uv_pipe_t;
@@ -179,12 +177,7 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(
     unlink(path.c_str());
     return r.error();
   }
-  listener->data = state.get();
-  int rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
-                     [](uv_stream_t* server, int status) noexcept {
-                       if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
-                     });
-  if (rc != 0) {
+  if (int rc = state->Listen(listener); rc != 0) {
     CloseAndDelete(listener);
     unlink(path.c_str());
     return fail(uv_strerror(rc));
@@ -196,12 +189,7 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(
 
 ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, int fd, Pool& pool,
                                                                const SocketServerOptions& options) {
-  auto state = std::make_shared<State>();
-  state->loop = loop;
-  state->pool = &pool;
-  state->options = options;
-  state->max_frame_bytes = options.max_frame_bytes;
-  state->self_uid = geteuid();
+  auto state = std::make_shared<State>(loop, pool, options);
   state->owns_path = false;
   sockaddr_un addr{};
   socklen_t len = sizeof(addr);
@@ -213,14 +201,8 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, 
   auto* listener = new uv_pipe_t;
   uv_pipe_init(loop, listener, 0);
   int rc = uv_pipe_open(listener, fd);
-  if (rc == 0) {
-    listener->data = state.get();
-    // listen() again on a listening socket only starts libuv's watcher; the backlog stays.
-    rc = uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
-                   [](uv_stream_t* server, int status) noexcept {
-                     if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
-                   });
-  }
+  // listen() again on a listening socket only starts libuv's watcher; the backlog stays.
+  if (rc == 0) rc = state->Listen(listener);
   if (rc != 0) {
     CloseAndDelete(listener);
     return ipc::MakeError(ipc::ErrorCode::kUnavailable,
@@ -229,6 +211,14 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, 
   }
   state->listener = listener;
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
+}
+
+int SocketServer::State::Listen(uv_pipe_t* listener) noexcept {
+  listener->data = this;
+  return uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
+                   [](uv_stream_t* server, int status) noexcept {
+                     if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
+                   });
 }
 
 SocketServer::SocketServer(std::shared_ptr<State> state) : state_(std::move(state)) {}
@@ -297,7 +287,8 @@ void SocketServer::State::OnConnection(int status) noexcept {
     self->OnTooLarge(serial, c, announced);
   };
   cb.on_closed = [self, serial](ipc::Connection&) { self->OnClosed(serial); };
-  ipc::Connection* connection = ipc::Connection::Adopt(pipe, max_frame_bytes, std::move(cb));
+  ipc::Connection* connection =
+      ipc::Connection::Adopt(pipe, options.max_frame_bytes, std::move(cb));
   Conn& conn = conns[serial];
   conn.connection = connection;
   conn.last_activity_ms = uv_now(loop);
@@ -499,10 +490,10 @@ void SocketServer::State::HandleCancel(std::uint64_t serial, Conn& conn,
 void SocketServer::State::OnTooLarge(std::uint64_t serial, ipc::Connection& c,
                                      std::uint32_t announced) noexcept {
   spdlog::warn("[c{}] frame of {} bytes exceeds the limit of {} bytes; closing the connection",
-               serial, announced, max_frame_bytes);
+               serial, announced, options.max_frame_bytes);
   c.Write(EncodeErrorPayload(0, ipc::ErrorCode::kTooLarge,
                              "frame of " + std::to_string(announced) +
-                                 " bytes exceeds the limit of " + std::to_string(max_frame_bytes) +
+                                 " bytes exceeds the limit of " + std::to_string(options.max_frame_bytes) +
                                  " bytes"));
   c.Close(/*graceful=*/true);
 }

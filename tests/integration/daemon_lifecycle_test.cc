@@ -298,6 +298,15 @@ TEST(DaemonLifecycleTest, HotReloadByRenameAndInPlaceUnderLoad) {
       << "the old generation's workers exit";
 }
 
+// Writes a bundle that does not load over `bundle`, sends SIGHUP and waits for the rejected reload.
+void DeployABrokenBundleAndSighup(DaemonProcess& daemon, const std::string& bundle) {
+  WriteFile(bundle, "export function render( {\n");
+  ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stats(daemon.socket_path()).stats["reload_failures"] == 1; },
+                      std::chrono::seconds(10)))
+      << daemon.Stderr();
+}
+
 // A new bundle that does not load leaves the old workers serving, and the log says why; SIGHUP
 // after fixing it reloads.
 TEST(DaemonLifecycleTest, ABrokenBundleKeepsTheOldOneServingAndSighupReloads) {
@@ -314,11 +323,7 @@ TEST(DaemonLifecycleTest, ABrokenBundleKeepsTheOldOneServingAndSighupReloads) {
   };
   EXPECT_EQ(page(1), "v1");
 
-  WriteFile(bundle, "export function render( {\n");
-  ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stats(daemon.socket_path()).stats["reload_failures"] == 1; },
-                      std::chrono::seconds(10)))
-      << daemon.Stderr();
+  ASSERT_NO_FATAL_FAILURE(DeployABrokenBundleAndSighup(daemon, bundle));
   EXPECT_EQ(page(2), "v1");
   EXPECT_NE(daemon.Stderr().find("reload to generation 2 failed: SyntaxError"), std::string::npos)
       << daemon.Stderr();
@@ -348,11 +353,7 @@ TEST(DaemonLifecycleTest, RespawnsAfterABrokenDeployRunTheCodeThatLoaded) {
     return r && r->ok() ? VersionOf(r->html) : r ? r->error->ToString() : "no reply";
   };
   EXPECT_EQ(page(1), "v1");
-  WriteFile(bundle, "export function render( {\n");
-  ASSERT_EQ(kill(daemon.pid(), SIGHUP), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stats(daemon.socket_path()).stats["reload_failures"] == 1; },
-                      std::chrono::seconds(10)))
-      << daemon.Stderr();
+  ASSERT_NO_FATAL_FAILURE(DeployABrokenBundleAndSighup(daemon, bundle));
   for (int death = 1; death <= 3; ++death) {
     SCOPED_TRACE("death " + std::to_string(death));
     auto pids = WorkerPids(bundle);
