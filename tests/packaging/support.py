@@ -32,8 +32,9 @@ def tool(name):
 
 def run(argv, timeout=120, check=True, **kwargs):
     """Runs a program to completion with output captured; fails with its output if asked."""
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
-                            stdin=subprocess.DEVNULL, **kwargs)
+    if "input" not in kwargs:
+        kwargs["stdin"] = subprocess.DEVNULL
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} exited with {result.returncode}\n"
                              f"stdout:\n{result.stdout[-4000:]}\nstderr:\n{result.stderr[-4000:]}")
