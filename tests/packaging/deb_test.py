@@ -97,7 +97,10 @@ class DebianPackageTest(unittest.TestCase):
                 if soname == "libnode.so.108":
                     continue  # perhaps unpacked in third_party/, which dpkg does not know
                 owner = support.run(["/usr/bin/dpkg", "-S", f"*/{soname}"]).stdout
-                packages = {p.split(":")[0] for p in owner.split(": ")[0].split(", ")}
+                # One line per owner ("libc6:amd64: /lib/...", "libc6-i386: /lib32/..."), and a
+                # line may name several packages ("a, b: path").
+                packages = {p.split(":")[0] for line in owner.splitlines()
+                            for p in line.split(": ")[0].split(", ") if p}
                 for package in list(packages):  # e.g. libspdlog1.10 provides libspdlog1.10-fmt9
                     provides = support.run(["/usr/bin/dpkg-query", "-W", "-f=${Provides}",
                                             package]).stdout
