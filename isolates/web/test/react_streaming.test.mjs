@@ -42,9 +42,16 @@ test('the React streaming bundle renders in Node as expected.txt says', async ()
     execFileSync(process.execPath, [join(dir, 'build.mjs'), bundle]);
     unrefMessageChannels();
     const { render } = await import(pathToFileURL(bundle).href);
-    const text = await render({ component: 'Page', props: { name: 'Lamp', price: '12 €' } });
+    // React's work then waits on those ports alone: this keeps Node's loop alive until it is done.
+    const keepAlive = setInterval(() => {}, 1000);
+    let text;
+    try {
+      text = await render({ component: 'Page', props: { name: 'Lamp', price: '12 €' } });
+    } finally {
+      clearInterval(keepAlive);
+    }
     assert.equal(text, readFileSync(join(dir, 'expected.txt'), 'utf8'));
-    assert.match(text, /^first chunk before the data: true\nchunks > 1: true\n<!DOCTYPE html>/);
+    assert.match(text, /^shell before the data: true\n<!DOCTYPE html>/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
