@@ -73,8 +73,11 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
   if (reader != nullptr) reader->EndRender();
   std::optional<StopReason> stopped;
   if (watchdog != nullptr) stopped = watchdog->End();
-  for (const std::string& warning : engine->TakeSourceMapWarnings()) {
-    spdlog::warn("{}", ipc::EscapeForLog(warning));
+  if (!out.ok()) {
+    // Source maps are read only for errors (isolates/engine.h), so only errors can bring news.
+    for (const std::string& warning : engine->TakeSourceMapWarnings()) {
+      spdlog::warn("{}", ipc::EscapeForLog(warning));
+    }
   }
   if (stopped == StopReason::kChannelClosed) return std::nullopt;
   for (const ipc::ConsoleLine& line : reply.console) {
