@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -17,6 +19,7 @@
 #include "isolates/render_call.h"
 #include "isolates/runtime_globals.h"
 #include "isolates/runtime_state.h"
+#include "isolates/stack_mapper.h"
 #include "isolates/v8_process.h"
 
 namespace ssrd::isolates {
@@ -26,6 +29,13 @@ using ipc::ErrorCode;
 namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
+
+// The directory the bundle's files are in, absolute, for the stack mapper.
+std::string BundleDirectory(const std::string& bundle_path) {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::absolute(bundle_path, error);
+  return (error ? std::filesystem::path(bundle_path) : path).parent_path().string();
+}
 
 struct IsolateDisposer {
   void operator()(v8::Isolate* isolate) const { isolate->Dispose(); }
@@ -39,7 +49,10 @@ class Engine::Impl {
  public:
   explicit Impl(const EngineOptions& options)
       : options_(options),
-        allocator_(std::make_unique<BudgetAllocator>(options.heap_limit_mb * kMiB)) {}
+        allocator_(std::make_unique<BudgetAllocator>(options.heap_limit_mb * kMiB)),
+        // Before the bundle is read: a file or map written after this may not be what runs.
+        stack_mapper_(BundleDirectory(options.bundle_path),
+                      std::filesystem::file_time_type::clock::now()) {}
 
   ipc::Result<void> Start();
   ipc::Result<void> PrepareNextRender();
@@ -55,6 +68,8 @@ class Engine::Impl {
   const std::vector<std::string>& last_unhandled_rejections() const {
     return last_unhandled_rejections_;
   }
+  std::uint64_t source_maps_read() const { return stack_mapper_.maps_read(); }
+  std::vector<std::string> TakeSourceMapWarnings() { return stack_mapper_.TakeWarnings(); }
 
  private:
   // Called by V8 (on this thread, inside a GC) when the heap nears its limit. Stopping the JS
@@ -117,6 +132,7 @@ class Engine::Impl {
   std::vector<std::string> last_unhandled_rejections_;
   bool heap_limit_hit_ = false;
   bool poisoned_ = false;
+  StackMapper stack_mapper_;  // touched only when an error has a stack
 };
 
 ipc::Result<void> Engine::Impl::Start() {
@@ -278,6 +294,11 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
       console->push_back({"error", "unhandled promise rejection: " + text});
     }
   }
+  if (!result.ok() && !result.error().stack.empty()) {
+    ipc::Error error = result.error();
+    error.stack = stack_mapper_.Map(error.stack);
+    result = std::move(error);
+  }
   if (allocator_->refused()) {
     buffers_refused_ = true;
     if (!result.ok() && result.error().code == ErrorCode::kJsError) {
@@ -359,6 +380,9 @@ std::size_t Engine::heap_used() const { return impl_->heap_used(); }
 const std::vector<std::string>& Engine::last_unhandled_rejections() const {
   return impl_->last_unhandled_rejections();
 }
+
+std::uint64_t Engine::source_maps_read() const { return impl_->source_maps_read(); }
+std::vector<std::string> Engine::TakeSourceMapWarnings() { return impl_->TakeSourceMapWarnings(); }
 
 const std::vector<ipc::ConsoleLine>& Engine::startup_console() const {
   return impl_->startup_console();

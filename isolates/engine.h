@@ -30,6 +30,12 @@
 // that fails with it gets kJsError "RangeError: Array buffer allocation failed (ArrayBuffer memory
 // is limited to the heap limit of N MB)"; the engine collects that garbage before the next render.
 //
+// Source maps: the stack of a render error shows the bundle's original files, lines and columns
+// where the bundle came with source maps, each frame keeping V8's own position beside the
+// original one in brackets (stack_mapper.h). A map is read at the first error that needs it, once
+// per engine; one that cannot be used leaves its positions as they were and is named once by
+// TakeSourceMapWarnings().
+//
 // Promise rejections no handler took by the end of a render are appended to its console as
 // ("error", "unhandled promise rejection: Error: text") lines, whatever the render's outcome,
 // and last_unhandled_rejections() holds their texts until the next Render.
@@ -153,6 +159,11 @@ class Engine {
   const std::vector<std::string>& last_unhandled_rejections() const;
 
   const std::vector<ipc::ConsoleLine>& startup_console() const;
+
+  // Owner thread: source maps read and parsed since Create() (each at most once), for tests.
+  std::uint64_t source_maps_read() const;
+  // Owner thread: why source maps could not be used, each said once; the caller logs them.
+  std::vector<std::string> TakeSourceMapWarnings();
 
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipc/digest.h"
+#include "snapshots/load_environment.h"
 #include "snapshots/snapshot_key.h"
 
 namespace ssrd::snapshots {
@@ -69,7 +70,14 @@ const std::string_view kBuildV8Version = SSRD_BUILD_V8_VERSION;
 
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
                          std::string_view node_env, std::string_view v8_version) {
-  std::string flags = "node_env=" + std::string(node_env) + ";runtime=" + std::string(kRuntimeFingerprint);
+  return SnapshotPathIn(dir, bundle_bytes, node_env, v8_version, LoadEnvironment());
+}
+
+std::string SnapshotPathIn(const std::string& dir, std::string_view bundle_bytes,
+                           std::string_view node_env, std::string_view v8_version,
+                           std::string_view load_environment) {
+  std::string flags = "node_env=" + std::string(node_env) + ";runtime=" +
+                      std::string(kRuntimeFingerprint) + "\n" + std::string(load_environment);
   return dir + "/" + SnapshotKey(bundle_bytes, v8_version, flags) + ".snap";
 }
 

@@ -1,7 +1,9 @@
 // Pure C++, no V8: the supervisor uses it to find a cached snapshot without starting a builder.
 // Snapshot files in the cache directory: DIR/KEY.snap, where KEY (snapshot_key.h) covers the
-// bundle's bytes, the V8 version, the runtime's fingerprint and the flags that shape the snapshot
-// (NODE_ENV), so a changed bundle, V8 upgrade or new ssrd build simply misses the cache. A bundle of several files is keyed by its entry
+// bundle's bytes, the V8 version, the runtime's fingerprint, NODE_ENV and everything else the
+// bundle's load-time code can see (load_environment.h: time zone, locale variables, ICU's
+// versions, V8 flags), so a changed bundle, a V8 upgrade, a new ssrd build or a worker started
+// under TZ=Asia/Tokyo simply misses the cache. A bundle of several files is keyed by its entry
 // file; the file records every other file the bundle loaded with the digest of the bytes that
 // went in, and reading it checks them against the disk: a changed, removed or unreadable file
 // makes the snapshot stale (refused), so a changed chunk is never served from an old snapshot.
@@ -25,9 +27,15 @@
 namespace ssrd::snapshots {
 
 // The cache path for a bundle with these bytes, for this V8 version (isolates::V8Version() in a
-// worker, kBuildV8Version in the supervisor), this build's runtime and NODE_ENV.
+// worker, kBuildV8Version in the supervisor), this build's runtime, NODE_ENV and this process's
+// LoadEnvironment(). Workers and the builder inherit the supervisor's environment, so all three
+// name the same file.
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
                          std::string_view node_env, std::string_view v8_version);
+// The same for a given load environment (tests).
+std::string SnapshotPathIn(const std::string& dir, std::string_view bundle_bytes,
+                           std::string_view node_env, std::string_view v8_version,
+                           std::string_view load_environment);
 
 // The V8 version this tree was built against, read from libnode's headers by CMake, for the
 // supervisor, which never links V8 (tests/snapshots checks it equals the runtime's).

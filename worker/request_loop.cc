@@ -42,6 +42,19 @@ void NoteUnhandledRejection(const std::vector<std::string>& rejections, std::str
   }
 }
 
+// The first frame of a JS stack ("at f (/app/src/x.js:3:9) [/app/dist/b.mjs:1:200]"), for the
+// log line of a failed render; "" when the stack has none.
+std::string FirstFrame(const std::string& stack) {
+  for (std::size_t start = 0; start < stack.size();) {
+    std::size_t end = stack.find('\n', start);
+    if (end == std::string::npos) end = stack.size();
+    std::size_t text = stack.find_first_not_of(" \t", start);
+    if (text < end && stack.compare(text, 3, "at ") == 0) return stack.substr(text, end - text);
+    start = end + 1;
+  }
+  return {};
+}
+
 // Renders one request; with `stream`, html a render streams is written as chunk frames while it
 // renders, and the reply holds the rest. With a watchdog, the render is stopped at its deadline (timeout_ms after
 // read_at; 0 = none) or on cancel; nullopt means the channel closed meanwhile: nobody to answer.
@@ -63,6 +76,12 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
   if (reader != nullptr) reader->EndRender();
   std::optional<StopReason> stopped;
   if (watchdog != nullptr) stopped = watchdog->End();
+  if (!out.ok()) {
+    // Source maps are read only for errors (isolates/engine.h), so only errors can bring news.
+    for (const std::string& warning : engine->TakeSourceMapWarnings()) {
+      spdlog::warn("{}", ipc::EscapeForLog(warning));
+    }
+  }
   if (stopped == StopReason::kChannelClosed) return std::nullopt;
   for (const ipc::ConsoleLine& line : reply.console) {
     spdlog::info("[req {}] console.{}: {}", request.id, ipc::EscapeForLog(line.level),
@@ -78,8 +97,10 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
     if (reply.error->code == ipc::ErrorCode::kTimeout) {
       NoteUnhandledRejection(engine->last_unhandled_rejections(), &reply.error->message);
     }
-    spdlog::warn("[req {}] render {} failed: {}", request.id,
-                 ipc::EscapeForLog(request.component), ipc::EscapeForLog(reply.error->ToString()));
+    std::string where = FirstFrame(reply.error->stack);
+    spdlog::warn("[req {}] render {} failed: {}{}", request.id,
+                 ipc::EscapeForLog(request.component), ipc::EscapeForLog(reply.error->ToString()),
+                 where.empty() ? "" : " (" + ipc::EscapeForLog(where) + ")");
     return reply;
   }
   reply.html = std::move(out->html);

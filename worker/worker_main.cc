@@ -16,6 +16,7 @@
 #include "isolates/engine.h"
 #include "isolates/v8_process.h"
 #include "logging/journal_log.h"
+#include "snapshots/load_environment.h"
 #include "snapshots/snapshot_builder.h"
 #include "snapshots/snapshot_file.h"
 #include "worker/request_loop.h"
@@ -134,7 +135,7 @@ int WorkerMain(int argc, char** argv) {
   if (options->build_snapshot) {
     // Every function compiled now lands in the snapshot as bytecode (shared by all the contexts
     // made from it), so a worker's first render compiles less (bench_render: ~15% sooner).
-    isolates::SetV8FlagsBeforeInitialization("--no-lazy");
+    isolates::SetV8FlagsBeforeInitialization(snapshots::kBuilderV8Flags);
     return BuildSnapshot(*options);
   }
   if (options->isolation == "fresh") {

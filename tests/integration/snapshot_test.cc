@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -135,6 +136,85 @@ TEST(SnapshotTest, ASnapshotTheEngineRefusesFallsBackToLoadingTheBundle) {
   ASSERT_NE(client, nullptr);
   EXPECT_EQ(Html(*client, "Set", R"({"value":"v"})"), "set v");
   EXPECT_EQ(Html(*client, "Get", "{}"), "global=undefined cache=");
+}
+
+// Issue 12.6: a snapshot is made in one environment and must not serve another. Values computed
+// while the bundle loads are frozen into it: under TZ=Asia/Tokyo a worker must not start from the
+// snapshot made under TZ=UTC (its load-time values would say UTC while its render-time values
+// say JST); the same environment finds the same file again.
+TEST(SnapshotTest, ASnapshotMadeInAnotherTimeZoneIsNotReused) {
+  TempDir cache;
+  struct Run {
+    std::string zone;
+    std::map<std::string, std::filesystem::file_time_type> files;  // with when each was written
+  };
+  auto serve = [&](const std::string& tz) {
+    Run run;
+    DaemonProcess daemon(DaemonConfig{SnapshotBundle("load_time.mjs"), 1,
+                                      {"--snapshot-dir", cache.path(), "--log-level", "info"},
+                                      {{"TZ", tz}}});
+    EXPECT_TRUE(daemon.Start());
+    if (auto client = MustConnect(daemon)) run.zone = Html(*client, "Zone", "{}");
+    daemon.Stop();
+    EXPECT_NE(daemon.Stderr().find("load_time.mjs (from its snapshot)"), std::string::npos)
+        << daemon.Stderr();
+    for (const std::string& file : SnapFiles(cache.path())) {
+      run.files[file] = std::filesystem::last_write_time(file);
+    }
+    return run;
+  };
+  Run utc = serve("UTC");
+  EXPECT_EQ(utc.zone, "load=0 Coordinated Universal Time render=0 Coordinated Universal Time");
+  ASSERT_EQ(utc.files.size(), 1u);
+
+  Run tokyo = serve("Asia/Tokyo");
+  EXPECT_EQ(tokyo.zone, "load=-540 Japan Standard Time render=-540 Japan Standard Time")
+      << "the snapshot made under UTC was reused";
+  ASSERT_EQ(tokyo.files.size(), 2u) << "a second snapshot, for Tokyo";
+
+  Run again = serve("Asia/Tokyo");
+  EXPECT_EQ(again.zone, tokyo.zone);
+  EXPECT_EQ(again.files, tokyo.files) << "the Tokyo snapshot was found, not built again";
+  EXPECT_EQ(again.files.count(utc.files.begin()->first), 1u);
+}
+
+// V8 makes Math.random's state part of a context, and a snapshot holds a context: workers started
+// from one snapshot must still draw different numbers at render time. What the bundle drew while
+// loading is frozen like any other load-time value (docs/operations.md).
+TEST(SnapshotTest, WorkersFromOneSnapshotDrawDifferentRandomNumbers) {
+  TempDir cache;
+  auto draw = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--snapshot-dir", cache.path(), "--log-level", "info"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    DaemonProcess daemon(DaemonConfig{SnapshotBundle("load_time.mjs"), 1, args});
+    EXPECT_TRUE(daemon.Start());
+    std::vector<std::string> draws;
+    if (auto client = MustConnect(daemon)) {
+      draws.push_back(Html(*client, "Random", "{}"));
+      draws.push_back(Html(*client, "Random", "{}"));
+    }
+    daemon.Stop();
+    EXPECT_NE(daemon.Stderr().find("load_time.mjs (from its snapshot)"), std::string::npos)
+        << daemon.Stderr();
+    return draws;
+  };
+  auto render_part = [](const std::string& draw) { return draw.substr(draw.find("\"render\"")); };
+  auto loaded_part = [](const std::string& draw) { return draw.substr(0, draw.find("\"render\"")); };
+  // Two worker processes, one after the other, from the same file; then fresh contexts in one.
+  std::vector<std::string> first = draw({});
+  std::vector<std::string> second = draw({});
+  std::vector<std::string> fresh = draw({"--isolation", "fresh"});
+  ASSERT_EQ(SnapFiles(cache.path()).size(), 1u);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  ASSERT_EQ(fresh.size(), 2u);
+  EXPECT_EQ(first[0].rfind("{\"loaded\":0.", 0), 0u) << first[0];
+  EXPECT_NE(render_part(first[0]), render_part(second[0])) << "two workers drew the same numbers";
+  EXPECT_NE(render_part(first[0]), render_part(first[1]));
+  EXPECT_NE(render_part(fresh[0]), render_part(fresh[1])) << "two fresh contexts drew the same";
+  EXPECT_NE(render_part(fresh[0]), render_part(first[0]));
+  EXPECT_EQ(loaded_part(first[0]), loaded_part(second[0])) << "load-time values are frozen";
+  EXPECT_EQ(loaded_part(first[0]), loaded_part(fresh[1]));
 }
 
 TEST(SnapshotTest, SsrdSnapshotBuildsAheadOfTimeAndThenFindsItCached) {

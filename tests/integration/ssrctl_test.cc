@@ -45,7 +45,69 @@ TEST_F(SsrctlTest, RenderPrintsTheExactHtml) {
   RunResult run = Ssrctl({"render", "Card", "--props", R"({"title":"Hi","n":2})"});
   EXPECT_EQ(run.status.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "<p>Card:{\"title\":\"Hi\",\"n\":2}</p>\n");
+  EXPECT_EQ(run.err, "status: 200\n");
+}
+
+// Issue 12.7: the HTML alone on stdout (so it can be piped); what else the reply says on stderr.
+TEST_F(SsrctlTest, RenderPrintsConsoleStatusAndHeadOnStderr) {
+  RunResult run = Ssrctl({"render", "WithHead", "--props", R"({"title":"Hi"})"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "<h1>Hi</h1>\n");
+  EXPECT_EQ(run.err, "console.info: rendering Hi\nstatus: 201\nhead: <title>Hi</title>\n");
+}
+
+TEST_F(SsrctlTest, RenderJsonPrintsTheWholeReply) {
+  RunResult run = Ssrctl({"render", "WithHead", "--props", R"({"title":"Hi"})", "--hydrate",
+                          "--nonce", "n0nce", "--json"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
   EXPECT_EQ(run.err, "");
+  nlohmann::json json = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(json.is_object()) << run.out;
+  EXPECT_EQ(json["html"], "<h1>Hi</h1>") << "the script is apart, as in the reply";
+  EXPECT_EQ(json["head"], "<title>Hi</title>");
+  EXPECT_EQ(json["status"], 201);
+  EXPECT_EQ(json["script"],
+            "<script type=\"application/json\" id=\"ssrd-data\" nonce=\"n0nce\">"
+            "{\"component\":\"WithHead\",\"props\":{\"title\":\"Hi\"}}</script>");
+  EXPECT_EQ(json["console"], nlohmann::json::parse(R"([{"level":"info","text":"rendering Hi"}])"));
+  EXPECT_FALSE(json.contains("error"));
+
+  RunResult plain = Ssrctl({"render", "Card", "--json"});
+  EXPECT_EQ(plain.status.exit_code, 0) << plain.err;
+  nlohmann::json card = nlohmann::json::parse(plain.out, nullptr, false);
+  ASSERT_TRUE(card.is_object()) << plain.out;
+  EXPECT_EQ(card["html"], "<p>Card:{}</p>");
+  EXPECT_EQ(card["head"], "");
+  EXPECT_EQ(card["status"], 200);
+  EXPECT_EQ(card["script"], "");
+  EXPECT_EQ(card["console"], nlohmann::json::array());
+}
+
+TEST_F(SsrctlTest, RenderJsonPrintsAnErrorWithItsStackAndConsoleAndExits1) {
+  RunResult run = Ssrctl({"render", "WarnThenThrow", "--props", R"({"n":7})", "--json"});
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_EQ(run.err, "");
+  nlohmann::json json = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(json.is_object()) << run.out;
+  EXPECT_EQ(json["error"]["code"], "js_error");
+  EXPECT_EQ(json["error"]["message"], "TypeError: bad 7");
+  ASSERT_TRUE(json["error"]["stack"].is_string()) << run.out;
+  EXPECT_EQ(json["error"]["stack"].get<std::string>().rfind("TypeError: bad 7\n    at ", 0), 0u)
+      << run.out;
+  EXPECT_NE(json["error"]["stack"].get<std::string>().find("echo.mjs:"), std::string::npos);
+  EXPECT_EQ(json["console"], nlohmann::json::parse(R"([{"level":"warn","text":"about to fail"}])"));
+  EXPECT_FALSE(json.contains("html"));
+}
+
+TEST_F(SsrctlTest, AFailedRenderShowsWhatItLoggedBeforeTheError) {
+  RunResult run = Ssrctl({"render", "WarnThenThrow", "--props", R"({"n":3})"});
+  EXPECT_EQ(run.status.exit_code, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err.rfind("console.warn: about to fail\nssrctl: error: js_error: TypeError: bad 3\n"
+                          "TypeError: bad 3\n    at ",
+                          0),
+            0u)
+      << run.err;
 }
 
 // --hydrate prints the page as it would be served: the HTML, then the escaped data element.
@@ -120,6 +182,20 @@ TEST(SsrctlNoDaemonTest, PingWithoutADaemonIsUnavailable) {
   EXPECT_EQ(run.out, "");
   EXPECT_EQ(run.err.rfind("ssrctl: error: unavailable: ", 0), 0u) << run.err;
   EXPECT_NE(run.err.find("none.sock"), std::string::npos) << run.err;
+}
+
+TEST(SsrctlNoDaemonTest, RenderJsonWithoutADaemonPrintsTheErrorAsJson) {
+  TempDir dir;
+  RunResult run = RunProgram(SSRD_TEST_SSRCTL_BINARY,
+                             {"render", "Card", "--json", "--socket", dir.File("none.sock")},
+                             std::chrono::seconds(30));
+  ASSERT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.exit_code, 1);
+  nlohmann::json json = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(json.is_object()) << run.out;
+  EXPECT_EQ(json["error"]["code"], "unavailable");
+  EXPECT_NE(json["error"]["message"].get<std::string>().find("none.sock"), std::string::npos);
+  EXPECT_FALSE(json["error"].contains("stack"));
 }
 
 TEST(SsrctlNoDaemonTest, StatsWithoutADaemonIsUnavailable) {

@@ -147,5 +147,32 @@ TEST(SnapshotBuilderTest, AnEngineRefusesABlobThatIsNoSnapshot) {
   EXPECT_EQ(engine.error().ToString(), "bundle_error: the startup snapshot is corrupt");
 }
 
+// V8 keeps Math.random's state in the context, and a snapshot holds a context: engines and fresh
+// contexts made from one snapshot must still draw their own numbers. A number drawn while the
+// bundle loaded is frozen into the snapshot like any load-time value.
+TEST(SnapshotRandomTest, EnginesAndContextsFromOneSnapshotDrawTheirOwnNumbers) {
+  const std::string bundle = Bundle("load_time.mjs");
+  isolates::EngineOptions options = Options(bundle);
+  options.snapshot_blob = MustBuild(bundle);
+  ASSERT_FALSE(options.snapshot_blob.empty());
+  auto first = MustCreate(options);
+  auto second = MustCreate(options);
+  options.isolation = isolates::Isolation::kFresh;
+  auto fresh = MustCreate(options);
+  ASSERT_TRUE(first && second && fresh);
+  auto render_part = [](const std::string& draw) { return draw.substr(draw.find("\"render\"")); };
+  auto loaded_part = [](const std::string& draw) { return draw.substr(0, draw.find("\"render\"")); };
+  const std::string a = Html(first.get(), "Random", "{}");
+  const std::string b = Html(second.get(), "Random", "{}");
+  const std::string f1 = Html(fresh.get(), "Random", "{}");
+  const std::string f2 = Html(fresh.get(), "Random", "{}");
+  ASSERT_EQ(a.rfind("{\"loaded\":0.", 0), 0u) << a;
+  EXPECT_NE(render_part(a), render_part(b));
+  EXPECT_NE(render_part(f1), render_part(f2)) << "two fresh contexts of one engine";
+  EXPECT_NE(render_part(f1), render_part(a));
+  EXPECT_EQ(loaded_part(a), loaded_part(b));
+  EXPECT_EQ(loaded_part(a), loaded_part(f2));
+}
+
 }  // namespace
 }  // namespace ssrd::snapshots

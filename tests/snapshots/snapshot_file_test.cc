@@ -114,10 +114,11 @@ TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
 TEST_F(SnapshotFileTest, ThePathCoversThisBuildsRuntime) {
   ASSERT_EQ(kRuntimeFingerprint.size(), 16u);
   EXPECT_EQ(kRuntimeFingerprint.find_first_not_of("0123456789abcdef"), std::string_view::npos);
-  EXPECT_EQ(SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37"),
+  EXPECT_EQ(SnapshotPathIn(dir_, "bundle A", "production", "10.2.154.26-node.37", "TZ=UTC"),
             dir_ + "/" +
                 SnapshotKey("bundle A", "10.2.154.26-node.37",
-                            "node_env=production;runtime=" + std::string(kRuntimeFingerprint)) +
+                            "node_env=production;runtime=" + std::string(kRuntimeFingerprint) +
+                                "\nTZ=UTC") +
                 ".snap");
 }
 

@@ -1,9 +1,12 @@
 // ssrctl: talks to a running ssrd over its socket. One subcommand per protocol operation:
-//   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]]   the HTML on stdout, console lines on stderr
+//   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]] [--json]
+//                                                      the HTML on stdout; console, status and head
+//                                                      on stderr; or the whole reply as JSON
+//                                                      (render_command.h)
 //   ssrctl ping                                        "pong (protocol 1) in N µs"
 //   ssrctl stats [--json]                              the worker table, then the counters
 // Every failure prints "ssrctl: error: <code>: <message>" on stderr (then the JS stack, for
-// js_error) and exits 1.
+// js_error) and exits 1; render --json prints the error as JSON on stdout instead.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "clients/cpp/client.h"
+#include "tools/ssrctl/render_command.h"
 #include "tools/ssrctl/stats_view.h"
 
 namespace {
@@ -25,23 +29,6 @@ int Fail(const ssrd::ipc::Error& error) {
     std::cerr << error.stack << (error.stack.back() == '\n' ? "" : "\n");
   }
   return 1;
-}
-
-int Render(Client& client, const std::string& component, const std::string& props,
-           ssrd::client::RenderOptions options, int timeout_ms) {
-  options.timeout = std::chrono::milliseconds(timeout_ms);
-  // Printed after the HTML, as a page would carry it.
-  options.combine = options.hydrate;
-  auto result = client.Render(component, props, options);
-  if (!result) return Fail(result.error());
-  for (const auto& line : result->console) {
-    std::cerr << "console." << line.level << ": " << line.text << "\n";
-  }
-  if (result->status != 200) std::cerr << "status: " << result->status << "\n";
-  std::cout << result->html;
-  if (result->html.empty() || result->html.back() != '\n') std::cout << "\n";
-  std::cout.flush();
-  return std::cout ? 0 : 1;
 }
 
 int Ping(Client& client) {
@@ -80,15 +67,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 
-  std::string component, props;
-  ssrd::client::RenderOptions render_options;
-  auto* render = app.add_subcommand("render", "render a component and print its HTML");
-  render->add_option("component", component, "component name passed to the bundle")->required();
-  render->add_option("--props", props, "props as JSON (default {})");
-  render->add_option("--url", render_options.url, "request URL passed to the bundle");
-  render->add_flag("--hydrate", render_options.hydrate,
-                   "print the hydration <script> element after the HTML");
-  render->add_option("--nonce", render_options.nonce, "CSP nonce of the hydration script");
+  ssrd::ssrctl::RenderCommand render_command;
+  auto* render = ssrd::ssrctl::AddRenderCommand(app, &render_command);
   auto* ping = app.add_subcommand("ping", "check that the daemon answers");
   bool stats_json = false;
   auto* stats = app.add_subcommand("stats", "print the worker table and the daemon's counters");
@@ -102,13 +82,13 @@ int main(int argc, char** argv) {
   }
 
   if (stats->parsed()) return Stats(socket_path, timeout_ms, stats_json);
+  if (render->parsed()) return ssrd::ssrctl::RunRender(render_command, socket_path, timeout_ms);
 
   ClientOptions options;
   if (timeout_ms > 0) options.request_timeout = std::chrono::milliseconds(timeout_ms);
   auto client = Client::Connect(socket_path, options);
   if (!client) return Fail(client.error());
 
-  if (render->parsed()) return Render(**client, component, props, render_options, timeout_ms);
   if (ping->parsed()) return Ping(**client);
   return 1;
 }

@@ -1,11 +1,9 @@
 // `ssrctl stats`: fetches the daemon's whole stats reply (counters and the worker table) and
 // renders it for people (a table) or for scripts (JSON).
 //
-// FetchStats opens its own blocking connection: the C++ client's Stats() returns only the
-// counters, and ssrctl needs the `workers` array too. Every wait is bounded by `timeout`.
-// Failures are values: kUnavailable for a daemon that cannot be reached or that closes the
-// connection (message names the socket path), kTimeout "no reply within N ms", kBadRequest for a
-// reply that does not decode, and the daemon's own error for an error reply.
+// FetchStats opens its own blocking connection (exchange.h): the C++ client's Stats() returns only
+// the counters, and ssrctl needs the `workers` array too. Every wait is bounded by `timeout`.
+// Failures are values: those of Exchange(), and the daemon's own error for an error reply.
 // Single-threaded; no state is kept between calls.
 #pragma once
 

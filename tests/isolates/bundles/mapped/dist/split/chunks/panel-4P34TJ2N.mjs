@@ -1,0 +1,11 @@
+// src/lazy/panel.js
+function renderLazy(props) {
+  if (!Array.isArray(props.items)) {
+    throw new RangeError("items must be an array");
+  }
+  return `<ul>${props.items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
+}
+export {
+  renderLazy
+};
+//# sourceMappingURL=panel-4P34TJ2N.mjs.map
