@@ -358,3 +358,35 @@ TEST_F(SsrctlStatsTest, JsonCarriesTheSameWorkersAndCounters) {
 
 }  // namespace
 }  // namespace ssrd::testing
+
+namespace ssrd::testing {
+namespace {
+
+// ssrctl render --stream against the streaming bundle: the pieces, then what the reply says.
+TEST(SsrctlStreamTest, RenderStreamPrintsThePiecesThenStatusAndHead) {
+  DaemonProcess daemon(DaemonConfig{BundlesDir() + "/streaming.mjs", 1, {}});
+  ASSERT_TRUE(daemon.Start()) << daemon.Stderr();
+  auto ssrctl = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--socket", daemon.socket_path()});
+    return RunProgram(SSRD_TEST_SSRCTL_BINARY, args, std::chrono::seconds(30));
+  };
+  const std::string props = R"({"parts":["<a>","<b>","<c>"],"delay_ms":5})";
+  RunResult run = ssrctl({"render", "Pieces", "--props", props, "--stream"});
+  EXPECT_EQ(run.status.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "<a><b><c>\n");
+  EXPECT_EQ(run.err, "status: 201\nhead: <title>streamed</title>\n");
+  RunResult json = ssrctl({"render", "Pieces", "--props", props, "--stream", "--json"});
+  EXPECT_EQ(json.status.exit_code, 0) << json.err;
+  auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["html"], "<a><b><c>");
+  EXPECT_EQ(parsed["status"], 201);
+  RunResult failed = ssrctl({"render", "ThrowsMidway", "--stream"});
+  EXPECT_EQ(failed.status.exit_code, 1);
+  EXPECT_EQ(failed.out, "<p>before</p>\n");
+  EXPECT_NE(failed.err.find("ssrctl: error: js_error: Error: stream broke"), std::string::npos)
+      << failed.err;
+  EXPECT_EQ(daemon.Stop().exit_code, 0);
+}
+
+}  // namespace
+}  // namespace ssrd::testing

@@ -81,7 +81,7 @@ ipc::Result<void> Connect(int fd, const std::string& path, Clock::time_point dea
 }  // namespace
 
 ipc::Result<ipc::Reply> Exchange(const std::string& socket_path, const ipc::Request& request,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout, const ChunkFn& on_chunk) {
   const Clock::time_point deadline = Clock::now() + timeout;
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) {
@@ -123,6 +123,10 @@ ipc::Result<ipc::Reply> Exchange(const std::string& socket_path, const ipc::Requ
         ipc::Result<ipc::Reply> reply = ipc::DecodeReply(payload);
         if (!reply.ok()) return reply.error();
         if (reply->id != request.id) continue;  // not ours (the daemon sends none such today)
+        if (reply->chunk) {
+          if (on_chunk) on_chunk(std::move(reply->html));
+          continue;
+        }
         return reply;
       }
       case ipc::FrameDecoder::Status::kTooLarge:

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "ipc/error.h"
@@ -17,7 +18,11 @@
 
 namespace ssrd::ssrctl {
 
+// A streamed render (request.stream) gets chunk frames before its reply: each chunk's html goes to
+// on_chunk as it arrives, and the final reply is returned.
+using ChunkFn = std::function<void(std::string&& html)>;
 ipc::Result<ipc::Reply> Exchange(const std::string& socket_path, const ipc::Request& request,
-                                 std::chrono::milliseconds timeout);
+                                 std::chrono::milliseconds timeout,
+                                 const ChunkFn& on_chunk = nullptr);
 
 }  // namespace ssrd::ssrctl

@@ -1,5 +1,5 @@
 // ssrctl: talks to a running ssrd over its socket. One subcommand per protocol operation:
-//   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]] [--json]
+//   ssrctl render COMPONENT [--props JSON] [--url U] [--hydrate [--nonce N]] [--stream] [--json]
 //                                                      the HTML on stdout; console, status and head
 //                                                      on stderr; or the whole reply as JSON
 //                                                      (render_command.h)

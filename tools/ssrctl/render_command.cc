@@ -44,6 +44,7 @@ ipc::Result<ipc::Request> MakeRequest(const RenderCommand& command, int timeout_
   request.nonce = command.nonce;
   // People see the page as it would be served; scripts get the reply's fields apart.
   request.combine = command.hydrate && !command.json;
+  request.stream = command.stream;
   return request;
 }
 
@@ -84,6 +85,8 @@ CLI::App* AddRenderCommand(CLI::App& app, RenderCommand* command) {
   render->add_flag("--hydrate", command->hydrate,
                    "also ask for the hydration <script> element (printed after the HTML)");
   render->add_option("--nonce", command->nonce, "CSP nonce of the hydration script");
+  render->add_flag("--stream", command->stream,
+                   "ask for the html as a stream and print each piece as it arrives");
   render->add_flag("--json", command->json,
                    "print the whole reply as JSON: html, head, status, script, console, or error");
   return render;
@@ -103,19 +106,34 @@ std::string FormatRenderJson(const ipc::Reply& reply) {
 }
 
 int RunRender(const RenderCommand& command, const std::string& socket_path, int timeout_ms) {
+  std::string streamed;      // --stream --json: the chunks' html
+  bool printed_any = false;  // --stream: pieces already on stdout
   ipc::Result<ipc::Reply> reply = [&]() -> ipc::Result<ipc::Reply> {
     ipc::Result<ipc::Request> request = MakeRequest(command, timeout_ms);
     if (!request.ok()) return request.error();
     auto wait = (timeout_ms > 0 ? std::chrono::milliseconds(timeout_ms) : kDefaultWait) + kReplyGrace;
-    return Exchange(socket_path, request.value(), wait);
+    return Exchange(socket_path, request.value(), wait, [&](std::string&& html) {
+      if (command.json) {
+        streamed += html;  // the JSON shows the whole page in "html"
+        return;
+      }
+      std::cout << html;
+      std::cout.flush();
+      printed_any = true;
+    });
   }();
+  if (reply.ok() && !reply->error) reply->html = streamed + reply->html;
   if (!reply.ok()) {
     if (!command.json) return PrintError(reply.error());
     std::cout << Dump({{"error", ErrorJson(reply.error())}, {"console", Json::array()}});
     std::cout.flush();
     return 1;
   }
-  if (!command.json) return PrintForPeople(reply.value());
+  if (!command.json) {
+    // The pieces printed so far end the line the page would have ended.
+    if (printed_any && reply->error) std::cout << "\n" << std::flush;
+    return PrintForPeople(reply.value());
+  }
   std::cout << FormatRenderJson(reply.value());
   std::cout.flush();
   if (!std::cout) return 1;

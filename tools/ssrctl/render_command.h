@@ -31,6 +31,7 @@ struct RenderCommand {
   bool hydrate = false;
   std::string nonce;
   bool json = false;
+  bool stream = false;  // ask for a stream and print the html as it arrives
 };
 
 // Adds the `render` subcommand and its options to `app`, filling *command when it is parsed.
