@@ -381,7 +381,7 @@ TEST(TcpAuth, SocketActivationServesAPassedTcpSocket) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // not listening yet
   }
   ASSERT_TRUE(client->ok()) << client->error().ToString() << daemon.Stderr();
-  auto plain = (*client)->value()->Render("Plain", "{}");
+  auto plain = client->value()->Render("Plain", "{}");
   ASSERT_TRUE(plain) << plain.error().ToString() << daemon.Stderr();
   EXPECT_EQ(plain->html, "<p>plain</p>");
   EXPECT_TRUE(Has(daemon.Stderr(), "socket activation: serving on " + address + " (ssrd-tcp)"))
