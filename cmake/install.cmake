@@ -24,7 +24,7 @@ install(TARGETS ssrd_ipc ssrd_snapshot_cache ssrd_pool ssrd_client
 # The public headers and exactly the headers they include, in the tree's layout, so that an
 # embedding program writes the same #include "pool/pool.h" as the code in this repository.
 foreach(header ipc/error.h ipc/frame.h ipc/message.h ipc/connection.h
-               pool/pool.h pool/socket_server.h clients/cpp/client.h)
+               pool/pool.h pool/socket_server.h pool/auth_tokens.h clients/cpp/client.h)
   get_filename_component(_dir ${header} DIRECTORY)
   install(FILES ${header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ssrd/${_dir} COMPONENT dev)
 endforeach()

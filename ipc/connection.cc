@@ -15,28 +15,33 @@ struct WriteRequest {
   Connection* connection;
 };
 
-uv_stream_t* Stream(uv_pipe_t* pipe) {
-  return reinterpret_cast<uv_stream_t*>(pipe);
-}
-uv_handle_t* Handle(uv_pipe_t* pipe) {
-  return reinterpret_cast<uv_handle_t*>(pipe);
+uv_handle_t* Handle(uv_stream_t* stream) { return reinterpret_cast<uv_handle_t*>(stream); }
+
+// Frees a stream handle as the type it was allocated as.
+void DeleteStream(uv_stream_t* stream) {
+  if (stream->type == UV_TCP) {
+    delete reinterpret_cast<uv_tcp_t*>(stream);
+  } else {
+    delete reinterpret_cast<uv_stream_t*>(stream);
+  }
 }
 
 }  // namespace
 
-Connection::Connection(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks)
-    : pipe_(pipe), decoder_(max_frame_bytes), callbacks_(std::move(callbacks)) {
-  pipe_->data = this;
+Connection::Connection(uv_stream_t* stream, std::size_t max_frame_bytes, Callbacks callbacks)
+    : stream_(stream), decoder_(max_frame_bytes), callbacks_(std::move(callbacks)) {
+  stream_->data = this;
   prepare_ = new uv_prepare_t;
   check_ = new uv_check_t;
-  uv_prepare_init(pipe_->loop, prepare_);
-  uv_check_init(pipe_->loop, check_);
+  uv_prepare_init(stream_->loop, prepare_);
+  uv_check_init(stream_->loop, check_);
   prepare_->data = this;
   check_->data = this;
 }
 
-Connection* Connection::Adopt(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks) {
-  auto* connection = new Connection(pipe, max_frame_bytes, std::move(callbacks));
+Connection* Connection::Adopt(uv_stream_t* stream, std::size_t max_frame_bytes,
+                              Callbacks callbacks) {
+  auto* connection = new Connection(stream, max_frame_bytes, std::move(callbacks));
   connection->StartReading();
   return connection;
 }
@@ -50,14 +55,15 @@ Connection* Connection::Open(uv_loop_t* loop, int fd, std::size_t max_frame_byte
   }
   if (uv_pipe_open(pipe, fd) != 0) {
     // The handle is initialised, so libuv must close it before its memory may go.
-    uv_close(Handle(pipe), [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
+    uv_close(reinterpret_cast<uv_handle_t*>(pipe),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_pipe_t*>(h); });
     return nullptr;
   }
   return Adopt(pipe, max_frame_bytes, std::move(callbacks));
 }
 
 void Connection::StartReading() {
-  if (uv_read_start(Stream(pipe_), AllocCb, ReadCb) != 0) StartClose();
+  if (uv_read_start(stream_, AllocCb, ReadCb) != 0) StartClose();
 }
 
 void Connection::AllocCb(uv_handle_t* h, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
@@ -89,7 +95,7 @@ void Connection::OnRead(ssize_t nread, const uv_buf_t* buf) noexcept {
         continue;
       case FrameDecoder::Status::kNeedMore: return;
       case FrameDecoder::Status::kTooLarge:
-        uv_read_stop(Stream(pipe_));
+        uv_read_stop(stream_);
         if (callbacks_.on_too_large) callbacks_.on_too_large(*this, decoder_.rejected_length());
         Close(/*graceful=*/true);  // lets a reply written by on_too_large reach the peer
         return;
@@ -117,7 +123,7 @@ void Connection::Flush() noexcept {
     uv_prepare_stop(prepare_);
     uv_check_stop(check_);
   }
-  if (outbox_.empty() || uv_is_closing(Handle(pipe_))) return;
+  if (outbox_.empty() || uv_is_closing(Handle(stream_))) return;
   auto* request = new WriteRequest{{}, std::move(outbox_), 0, this};
   outbox_.clear();
   request->req.data = request;
@@ -128,7 +134,7 @@ void Connection::Flush() noexcept {
     request->bytes += frame.size();
   }
   ++writes_issued_;
-  if (uv_write(&request->req, Stream(pipe_), bufs.data(), static_cast<unsigned>(bufs.size()),
+  if (uv_write(&request->req, stream_, bufs.data(), static_cast<unsigned>(bufs.size()),
                WriteCb) != 0) {
     pending_write_bytes_ -= request->bytes;
     delete request;
@@ -159,13 +165,13 @@ void Connection::Close(bool graceful) {
     return;
   }
   closing_ = true;
-  uv_read_stop(Stream(pipe_));
+  uv_read_stop(stream_);
   if (graceful) Flush();  // the frames queued this turn are part of what must reach the peer
   if (graceful && pending_write_bytes_ > 0) {
     // uv_shutdown completes after every queued write has, which is exactly "flushed".
     auto* shutdown = new uv_shutdown_t;
     shutdown->data = this;
-    if (uv_shutdown(shutdown, Stream(pipe_), ShutdownCb) == 0) {
+    if (uv_shutdown(shutdown, stream_, ShutdownCb) == 0) {
       close_when_flushed_ = true;
       return;
     }
@@ -183,8 +189,8 @@ void Connection::ShutdownCb(uv_shutdown_t* req, int /*status*/) noexcept {
 
 void Connection::StartClose() noexcept {
   closing_ = true;
-  if (uv_is_closing(Handle(pipe_))) return;
-  uv_read_stop(Stream(pipe_));
+  if (uv_is_closing(Handle(stream_))) return;
+  uv_read_stop(stream_);
   // Frames never handed to libuv are dropped with the connection.
   for (const std::string& frame : outbox_) pending_write_bytes_ -= frame.size();
   outbox_.clear();
@@ -197,13 +203,13 @@ void Connection::StartClose() noexcept {
   uv_close(reinterpret_cast<uv_handle_t*>(check_), free_handle);
   prepare_ = nullptr;
   check_ = nullptr;
-  uv_close(Handle(pipe_), CloseCb);
+  uv_close(Handle(stream_), CloseCb);
 }
 
 void Connection::CloseCb(uv_handle_t* h) noexcept {
   auto* self = static_cast<Connection*>(h->data);
   if (self->callbacks_.on_closed) self->callbacks_.on_closed(*self);
-  delete self->pipe_;
+  DeleteStream(self->stream_);
   delete self;
 }
 

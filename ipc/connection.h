@@ -1,11 +1,11 @@
-// A framed connection over a libuv stream (Unix socket or socketpair end): glues uv_read_cb to a
+// A framed connection over a libuv stream (Unix socket, socketpair end or TCP socket): glues uv_read_cb to a
 // FrameDecoder and queues whole frames for writing, so a frame is never interleaved with another.
 //
 // Writes are combined: frames queued during one turn of the loop leave together in one writev(),
 // when the loop finishes its I/O callbacks (uv_check) or before it next waits (uv_prepare, for
 // frames queued by timers). Every reply a burst of requests produced costs the peer one wake-up.
 //
-// Ownership: created with Connection::Adopt/Open, it owns its uv_pipe_t; Close() starts libuv's
+// Ownership: created with Connection::Adopt/Open, it owns its stream; Close() starts libuv's
 // close and the object deletes itself in close_cb, after calling on_closed once. Callbacks run on
 // the loop thread only and must not throw. After Close(), no on_frame is delivered.
 #pragma once
@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <uv.h>
@@ -33,9 +34,15 @@ class Connection {
     std::function<void(Connection&)> on_closed;
   };
 
-  // Takes an initialised uv_pipe_t* (allocated with new) that is already connected/accepted, and
-  // starts reading. The Connection owns the pipe from here on.
-  static Connection* Adopt(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks);
+  // Takes an initialised uv_pipe_t* or uv_tcp_t* (allocated with new, deleted as its own type)
+  // that is already connected/accepted, and starts reading. The Connection owns it from here on.
+  static Connection* Adopt(uv_stream_t* stream, std::size_t max_frame_bytes, Callbacks callbacks);
+  static Connection* Adopt(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks) {
+    return Adopt(reinterpret_cast<uv_stream_t*>(pipe), max_frame_bytes, std::move(callbacks));
+  }
+  static Connection* Adopt(uv_tcp_t* tcp, std::size_t max_frame_bytes, Callbacks callbacks) {
+    return Adopt(reinterpret_cast<uv_stream_t*>(tcp), max_frame_bytes, std::move(callbacks));
+  }
   // Wraps an existing fd (e.g. a socketpair end) on `loop`. Returns nullptr when uv_pipe_open fails.
   static Connection* Open(uv_loop_t* loop, int fd, std::size_t max_frame_bytes, Callbacks callbacks);
 
@@ -57,7 +64,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
  private:
-  Connection(uv_pipe_t* pipe, std::size_t max_frame_bytes, Callbacks callbacks);
+  Connection(uv_stream_t* stream, std::size_t max_frame_bytes, Callbacks callbacks);
   ~Connection() = default;
   void StartReading();
   void OnRead(ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -71,7 +78,7 @@ class Connection {
   static void ShutdownCb(uv_shutdown_t* req, int status) noexcept;
   static void CloseCb(uv_handle_t* h) noexcept;
 
-  uv_pipe_t* pipe_;
+  uv_stream_t* stream_;
   FrameDecoder decoder_;
   Callbacks callbacks_;
   std::string read_buffer_;

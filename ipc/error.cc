@@ -11,7 +11,7 @@ struct CodeName {
 };
 
 // The names are wire protocol (docs/protocol.md): never rename one.
-constexpr std::array<CodeName, 14> kCodeNames = {{
+constexpr std::array<CodeName, 15> kCodeNames = {{
     {ErrorCode::kBadRequest, "bad_request"},
     {ErrorCode::kNotFound, "not_found"},
     {ErrorCode::kJsError, "js_error"},
@@ -25,6 +25,7 @@ constexpr std::array<CodeName, 14> kCodeNames = {{
     {ErrorCode::kUnavailable, "unavailable"},
     {ErrorCode::kCancelled, "cancelled"},
     {ErrorCode::kForbidden, "forbidden"},
+    {ErrorCode::kUnauthorized, "unauthorized"},
     {ErrorCode::kInternal, "internal"},
 }};
 static_assert(kCodeNames.size() == static_cast<std::size_t>(ErrorCode::kInternal) + 1,

@@ -24,6 +24,7 @@ enum class ErrorCode {
   kUnavailable,    // "unavailable": cannot reach the daemon / no worker could start
   kCancelled,      // "cancelled": a cancel request stopped this request
   kForbidden,      // "forbidden": the connecting peer's uid/gid is not allowed (--allow-uid/-gid)
+  kUnauthorized,   // "unauthorized": a TCP client sent no valid token (--auth-token-file)
   kInternal,       // "internal": a bug; never expected
 };
 

@@ -127,12 +127,12 @@ void PackWorkers(Packer& pk, const std::vector<WorkerInfo>& workers) {
 
 enum Field {
   kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget,
-  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kRetry, kStream, kFieldCount
+  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kRetry, kStream, kToken, kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "v",       "id",      "op",         "component",      "props", "url",    "timeout_ms",
     "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine", "retry",
-    "stream"};
+    "stream",  "token"};
 
 struct FieldValue {
   msgpack::object_handle handle;
@@ -203,7 +203,7 @@ std::string ScanRequestMap(std::string_view payload, Fields* fields) {
 }
 
 std::optional<Op> OpFromName(std::string_view name) {
-  for (Op op : {Op::kRender, Op::kPing, Op::kStats, Op::kCancel}) {
+  for (Op op : {Op::kRender, Op::kPing, Op::kStats, Op::kCancel, Op::kAuth}) {
     if (OpName(op) == name) return op;
   }
   return std::nullopt;
@@ -369,6 +369,11 @@ std::string FillRequest(const Fields& fields, Request* request) {
     if (!IsUint(*target)) return MustBe("target", "an unsigned integer");
     request->target_id = target->via.u64;
   }
+  const msgpack::object* token = present(kToken);
+  if (token) {
+    if (token->type != object_type::STR) return MustBe("token", "a string");
+    request->token = std::string(StrOf(*token));
+  }
   std::string hydration = FillHydration(present(kHydrate), present(kHydrateId),
                                         present(kHydrateGlobal), present(kNonce),
                                         present(kCombine), request);
@@ -380,6 +385,7 @@ std::string FillRequest(const Fields& fields, Request* request) {
 
   if (request->op == Op::kRender && !component) return MissingField("component");
   if (request->op == Op::kCancel && !target) return MissingField("target");
+  if (request->op == Op::kAuth && !token) return MissingField("token");
   return {};
 }
 
@@ -569,6 +575,7 @@ std::string_view OpName(Op op) {
     case Op::kPing: return "ping";
     case Op::kStats: return "stats";
     case Op::kCancel: return "cancel";
+    case Op::kAuth: return "auth";
   }
   return "ping";
 }
@@ -604,7 +611,7 @@ void EncodeRequest(const Request& request, std::string* out) {
     if (request.combine) ++entries;
     if (!request.retry) ++entries;
     if (request.stream) ++entries;
-  } else if (request.op == Op::kCancel) {
+  } else if (request.op == Op::kCancel || request.op == Op::kAuth) {
     entries += 1;
   }
   pk.pack_map(entries);
@@ -663,6 +670,9 @@ void EncodeRequest(const Request& request, std::string* out) {
   } else if (request.op == Op::kCancel) {
     PackStr(pk, "target");
     pk.pack_uint64(request.target_id);
+  } else if (request.op == Op::kAuth) {
+    PackStr(pk, "token");
+    PackStr(pk, request.token);
   }
   sink.Finish();
 }

@@ -17,7 +17,7 @@ namespace ssrd::ipc {
 inline constexpr std::uint32_t kProtocolVersion = 1;
 inline constexpr std::string_view kDefaultHydrateId = "ssrd-data";
 
-enum class Op { kRender, kPing, kStats, kCancel };
+enum class Op { kRender, kPing, kStats, kCancel, kAuth };
 std::string_view OpName(Op op);
 
 struct Request {
@@ -45,6 +45,8 @@ struct Request {
   // cancel: the id of the request to stop. Supervisor -> worker: the job id of the render in
   // flight; the worker answers that render `cancelled` and never replies to the cancel itself.
   std::uint64_t target_id = 0;
+  // auth: the token a TCP client presents (docs/protocol.md, "Authentication"). Never logged.
+  std::string token;
 };
 
 struct ConsoleLine {

@@ -20,6 +20,7 @@
 #include "pool/dispatcher.h"
 #include "pool/log_throttle.h"
 #include "pool/peer_check.h"
+#include "pool/tcp_address.h"
 
 namespace ssrd::pool {
 
@@ -29,6 +30,8 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
     std::unordered_map<std::uint64_t, Pool::JobId> pending;  // client id -> job, until replied
     std::unordered_set<std::uint64_t> streaming;  // client ids of streamed renders in pending
     std::uint64_t last_activity_ms = 0;  // uv_now() of the last whole frame or reply
+    bool authenticated = true;  // false on TCP with tokens until a valid `auth`
+    std::string peer;           // TCP: the peer's address, for logs
   };
 
   uv_loop_t* loop = nullptr;
@@ -37,21 +40,26 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   uid_t self_uid = 0;
   std::string path;
   bool owns_path = true;  // false for an adopted socket: its path is not ours to unlink
-  uv_pipe_t* listener = nullptr;  // null after Close()
+  uv_stream_t* listener = nullptr;  // a uv_pipe_t or a uv_tcp_t; null after Close()
+  bool tcp = false;
   std::uint64_t next_serial = 1;
   std::unordered_map<std::uint64_t, Conn> conns;  // by connection serial
   uv_timer_t* idle_timer = nullptr;  // runs while there are connections and a timeout is set
-  LogThrottle accept_failures, refused_peers, refused_over_limit;
+  LogThrottle accept_failures, refused_peers, refused_over_limit, refused_auth;
 
   State(uv_loop_t* loop, Pool& pool, const SocketServerOptions& options)
       : loop(loop), pool(&pool), options(options), self_uid(geteuid()) {}
   // Starts accepting on `listener` (bound, or an adopted listening socket); a libuv error code.
-  int Listen(uv_pipe_t* listener) noexcept;
+  int Listen(uv_stream_t* listener) noexcept;
+  bool RequiresAuth() const { return tcp && options.auth_tokens != nullptr; }
   void OnConnection(int status) noexcept;
   // Checks the peer and the connection limit; on refusal writes the one error frame, closes the
   // pipe and returns false.
-  bool Admit(uv_pipe_t* pipe) noexcept;
-  void Refuse(uv_pipe_t* pipe, ipc::ErrorCode code, const std::string& message) noexcept;
+  bool Admit(uv_stream_t* stream) noexcept;
+  void Refuse(uv_stream_t* stream, ipc::ErrorCode code, const std::string& message) noexcept;
+  // Answers `auth` (any connection), or refuses an unauthenticated connection's first frame.
+  void HandleAuth(Conn& conn, const ipc::Request& request) noexcept;
+  void RefuseUnauthorized(Conn& conn, std::uint64_t id, const std::string& message) noexcept;
   void ArmIdleTimer() noexcept;
   void SweepIdle() noexcept;
   void OnFrame(std::uint64_t serial, ipc::Connection& c, std::string&& payload) noexcept;
@@ -71,10 +79,31 @@ std::string Tag(std::uint64_t serial, std::uint64_t id) {
   return "[c" + std::to_string(serial) + " r" + std::to_string(id) + "]";
 }
 
-void CloseAndDelete(uv_pipe_t* pipe) {
-  pipe->data = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(pipe),
-           [](uv_handle_t* h) noexcept { delete reinterpret_cast<uv_pipe_t*>(h); });
+void CloseAndDelete(uv_stream_t* stream) {
+  stream->data = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(stream), [](uv_handle_t* h) noexcept {
+    if (h->type == UV_TCP) {
+      delete reinterpret_cast<uv_tcp_t*>(h);
+    } else {
+      delete reinterpret_cast<uv_pipe_t*>(h);
+    }
+  });
+}
+void CloseAndDelete(uv_pipe_t* pipe) { CloseAndDelete(reinterpret_cast<uv_stream_t*>(pipe)); }
+void CloseAndDelete(uv_tcp_t* tcp) { CloseAndDelete(reinterpret_cast<uv_stream_t*>(tcp)); }
+
+uv_stream_t* AsStream(uv_pipe_t* pipe) { return reinterpret_cast<uv_stream_t*>(pipe); }
+uv_stream_t* AsStream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tcp); }
+
+// Anyone who can reach a non-loopback address could render (and read what is rendered) without
+// a token: the one configuration ssrd refuses outright.
+ipc::Result<void> CheckExposure(const sockaddr* address, const SocketServerOptions& options,
+                                const std::string& what) {
+  if (options.auth_tokens != nullptr || IsLoopback(address)) return {};
+  return ipc::MakeError(ipc::ErrorCode::kBadRequest,
+                        "refusing to " + what + " " + FormatTcpAddress(address) +
+                            " without --auth-token-file: it is not a loopback address, so "
+                            "clients must authenticate");
 }
 
 std::string EncodeOkPayload(const ipc::Reply& reply) {
@@ -181,13 +210,46 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Listen(
     unlink(path.c_str());
     return r.error();
   }
-  if (int rc = state->Listen(listener); rc != 0) {
+  if (int rc = state->Listen(AsStream(listener)); rc != 0) {
     CloseAndDelete(listener);
     unlink(path.c_str());
     return fail(uv_strerror(rc));
   }
-  state->listener = listener;
+  state->listener = AsStream(listener);
   spdlog::debug("listening on {}", path);  // ssrd's ready line says it
+  return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
+}
+
+ipc::Result<std::unique_ptr<SocketServer>> SocketServer::ListenTcp(
+    uv_loop_t* loop, const std::string& host_port, Pool& pool, const SocketServerOptions& options) {
+  sockaddr_storage address;
+  if (!ParseTcpAddress(host_port, &address)) {
+    return ipc::MakeError(ipc::ErrorCode::kBadRequest,
+                          "cannot listen on " + host_port +
+                              ": not HOST:PORT (e.g. 127.0.0.1:9000 or [::1]:9000)");
+  }
+  const auto* addr = reinterpret_cast<const sockaddr*>(&address);
+  if (auto r = CheckExposure(addr, options, "listen on"); !r.ok()) return r.error();
+  auto state = std::make_shared<State>(loop, pool, options);
+  state->tcp = true;
+  state->owns_path = false;
+  auto* listener = new uv_tcp_t;
+  uv_tcp_init(loop, listener);
+  // IPV6ONLY: "[::]:9000" means IPv6 only, so that "0.0.0.0:9000" beside it binds too.
+  unsigned flags = addr->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  int rc = uv_tcp_bind(listener, addr, flags);
+  if (rc == 0) rc = state->Listen(AsStream(listener));
+  if (rc != 0) {
+    CloseAndDelete(listener);
+    return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                          "cannot listen on " + host_port + ": " + uv_strerror(rc));
+  }
+  sockaddr_storage bound{};
+  int len = sizeof bound;
+  uv_tcp_getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &len);
+  state->path = FormatTcpAddress(reinterpret_cast<sockaddr*>(&bound));
+  state->listener = AsStream(listener);
+  spdlog::debug("listening on {}", state->path);
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
 }
 
@@ -195,6 +257,30 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, 
                                                                const SocketServerOptions& options) {
   auto state = std::make_shared<State>(loop, pool, options);
   state->owns_path = false;
+  sockaddr_storage any{};
+  socklen_t any_len = sizeof(any);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&any), &any_len) == 0 &&
+      (any.ss_family == AF_INET || any.ss_family == AF_INET6)) {
+    const auto* addr = reinterpret_cast<const sockaddr*>(&any);
+    state->tcp = true;
+    state->path = FormatTcpAddress(addr);
+    if (auto r = CheckExposure(addr, options, "serve on the passed socket"); !r.ok()) {
+      close(fd);
+      return r.error();
+    }
+    auto* listener = new uv_tcp_t;
+    uv_tcp_init(loop, listener);
+    int rc = uv_tcp_open(listener, fd);
+    if (rc == 0) rc = state->Listen(AsStream(listener));
+    if (rc != 0) {
+      CloseAndDelete(listener);
+      return ipc::MakeError(ipc::ErrorCode::kUnavailable,
+                            "cannot serve on the passed socket " + state->path + ": " +
+                                uv_strerror(rc));
+    }
+    state->listener = AsStream(listener);
+    return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
+  }
   sockaddr_un addr{};
   socklen_t len = sizeof(addr);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sun_path[0] != '\0') {
@@ -206,20 +292,20 @@ ipc::Result<std::unique_ptr<SocketServer>> SocketServer::Adopt(uv_loop_t* loop, 
   uv_pipe_init(loop, listener, 0);
   int rc = uv_pipe_open(listener, fd);
   // listen() again on a listening socket only starts libuv's watcher; the backlog stays.
-  if (rc == 0) rc = state->Listen(listener);
+  if (rc == 0) rc = state->Listen(AsStream(listener));
   if (rc != 0) {
     CloseAndDelete(listener);
     return ipc::MakeError(ipc::ErrorCode::kUnavailable,
                           "cannot serve on the passed socket " + state->path + ": " +
                               uv_strerror(rc));
   }
-  state->listener = listener;
+  state->listener = AsStream(listener);
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(state)));
 }
 
-int SocketServer::State::Listen(uv_pipe_t* listener) noexcept {
+int SocketServer::State::Listen(uv_stream_t* listener) noexcept {
   listener->data = this;
-  return uv_listen(reinterpret_cast<uv_stream_t*>(listener), 511,
+  return uv_listen(listener, 511,
                    [](uv_stream_t* server, int status) noexcept {
                      if (auto* st = static_cast<State*>(server->data)) st->OnConnection(status);
                    });
@@ -234,6 +320,8 @@ void SocketServer::Close() { state_->Close(); }
 void SocketServer::StopAccepting() { state_->StopAccepting(); }
 
 const std::string& SocketServer::path() const { return state_->path; }
+
+bool SocketServer::is_tcp() const { return state_->tcp; }
 
 std::size_t SocketServer::connection_count() const { return state_->conns.size(); }
 
@@ -267,19 +355,36 @@ void SocketServer::State::OnConnection(int status) noexcept {
     }
     return;
   }
-  auto* pipe = new uv_pipe_t;
-  uv_pipe_init(loop, pipe, 0);
-  if (int rc =
-          uv_accept(reinterpret_cast<uv_stream_t*>(listener), reinterpret_cast<uv_stream_t*>(pipe));
-      rc != 0) {
+  uv_stream_t* stream;
+  if (tcp) {
+    auto* tcp_handle = new uv_tcp_t;
+    uv_tcp_init(loop, tcp_handle);
+    stream = AsStream(tcp_handle);
+  } else {
+    auto* pipe = new uv_pipe_t;
+    uv_pipe_init(loop, pipe, 0);
+    stream = AsStream(pipe);
+  }
+  if (int rc = uv_accept(listener, stream); rc != 0) {
     if (accept_failures.Note()) {
       spdlog::warn("accept on {} failed: {} ({} time(s) in the last {:.1f} s)", path,
                    uv_strerror(rc), accept_failures.count(), accept_failures.seconds());
     }
-    CloseAndDelete(pipe);
+    CloseAndDelete(stream);
     return;
   }
-  if (!Admit(pipe)) return;
+  std::string peer;
+  if (tcp) {
+    auto* tcp_handle = reinterpret_cast<uv_tcp_t*>(stream);
+    // Frames are whole writes already (Connection combines them): Nagle would only delay replies.
+    uv_tcp_nodelay(tcp_handle, 1);
+    sockaddr_storage address{};
+    int len = sizeof address;
+    peer = uv_tcp_getpeername(tcp_handle, reinterpret_cast<sockaddr*>(&address), &len) == 0
+               ? FormatTcpAddress(reinterpret_cast<sockaddr*>(&address))
+               : std::string("an unknown peer");
+  }
+  if (!Admit(stream)) return;
   std::uint64_t serial = next_serial++;
   // The connection keeps the state alive until it has closed, even past the server object.
   auto self = shared_from_this();
@@ -292,18 +397,20 @@ void SocketServer::State::OnConnection(int status) noexcept {
   };
   cb.on_closed = [self, serial](ipc::Connection&) { self->OnClosed(serial); };
   ipc::Connection* connection =
-      ipc::Connection::Adopt(pipe, options.max_frame_bytes, std::move(cb));
+      ipc::Connection::Adopt(stream, options.max_frame_bytes, std::move(cb));
   Conn& conn = conns[serial];
   conn.connection = connection;
   conn.last_activity_ms = uv_now(loop);
+  conn.authenticated = !RequiresAuth();
+  conn.peer = std::move(peer);
   ArmIdleTimer();
-  spdlog::debug("[c{}] connected", serial);
+  spdlog::debug("[c{}] connected{}{}", serial, conn.peer.empty() ? "" : " from ", conn.peer);
 }
 
-bool SocketServer::State::Admit(uv_pipe_t* pipe) noexcept {
-  if (!options.allow_uids.empty() || !options.allow_gids.empty()) {
+bool SocketServer::State::Admit(uv_stream_t* stream) noexcept {
+  if (!tcp && (!options.allow_uids.empty() || !options.allow_gids.empty())) {
     uv_os_fd_t fd = -1;
-    uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd);
+    uv_fileno(reinterpret_cast<uv_handle_t*>(stream), &fd);
     auto peer = ReadPeerCredentials(fd);
     if (!peer.ok() || !PeerAllowed(peer.value(), self_uid, options.allow_uids, options.allow_gids)) {
       std::string who = peer.ok() ? peer.value().ToString() : peer.error().message;
@@ -312,7 +419,7 @@ bool SocketServer::State::Admit(uv_pipe_t* pipe) noexcept {
                      "the last {:.1f} s)",
                      who, refused_peers.count(), refused_peers.seconds());
       }
-      Refuse(pipe, ipc::ErrorCode::kForbidden,
+      Refuse(stream, ipc::ErrorCode::kForbidden,
              "this peer (" + who + ") is not allowed to use this socket");
       return false;
     }
@@ -323,7 +430,7 @@ bool SocketServer::State::Admit(uv_pipe_t* pipe) noexcept {
                    "--max-connections)",
                    refused_over_limit.count(), refused_over_limit.seconds(), conns.size());
     }
-    Refuse(pipe, ipc::ErrorCode::kOverloaded,
+    Refuse(stream, ipc::ErrorCode::kOverloaded,
            "too many connections: the limit of " + std::to_string(options.max_connections) +
                " connections (--max-connections) is reached; try again later");
     return false;
@@ -333,13 +440,34 @@ bool SocketServer::State::Admit(uv_pipe_t* pipe) noexcept {
 
 // One small frame into a fresh socket's empty send buffer: try_write takes it whole, so refusing
 // needs no write request, no connection object and no further loop turn.
-void SocketServer::State::Refuse(uv_pipe_t* pipe, ipc::ErrorCode code,
+void SocketServer::State::Refuse(uv_stream_t* stream, ipc::ErrorCode code,
                                  const std::string& message) noexcept {
   std::string framed;
   ipc::AppendFrame(&framed, EncodeErrorPayload(0, code, message));
   uv_buf_t buf = uv_buf_init(framed.data(), static_cast<unsigned>(framed.size()));
-  uv_try_write(reinterpret_cast<uv_stream_t*>(pipe), &buf, 1);
-  CloseAndDelete(pipe);
+  uv_try_write(stream, &buf, 1);
+  CloseAndDelete(stream);
+}
+
+void SocketServer::State::HandleAuth(Conn& conn, const ipc::Request& request) noexcept {
+  if (RequiresAuth() && !options.auth_tokens->Accepts(request.token)) {
+    RefuseUnauthorized(conn, request.id, "the token is not valid");
+    return;
+  }
+  conn.authenticated = true;
+  ipc::Reply reply;
+  reply.id = request.id;
+  conn.connection->Write(EncodeOkPayload(reply));
+}
+
+void SocketServer::State::RefuseUnauthorized(Conn& conn, std::uint64_t id,
+                                             const std::string& message) noexcept {
+  if (refused_auth.Note()) {
+    spdlog::warn("refused a connection from {} on {}: {} ({} refused in the last {:.1f} s)",
+                 conn.peer, path, message, refused_auth.count(), refused_auth.seconds());
+  }
+  conn.connection->Write(EncodeErrorPayload(id, ipc::ErrorCode::kUnauthorized, message));
+  conn.connection->Close(/*graceful=*/true);
 }
 
 void SocketServer::State::ArmIdleTimer() noexcept {
@@ -393,6 +521,17 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
   conn.last_activity_ms = uv_now(loop);
   ipc::DecodeFailure failure;
   auto request = ipc::DecodeRequest(payload, &failure);
+  if (!conn.authenticated) {
+    // Nothing but a valid `auth` is served before it, malformed frames included: an unknown
+    // peer learns nothing about the daemon but that it wants a token.
+    if (request && request->op == ipc::Op::kAuth) {
+      HandleAuth(conn, *request);
+    } else {
+      RefuseUnauthorized(conn, request ? request->id : failure.id.value_or(0),
+                         "authenticate first: send op auth with a token");
+    }
+    return;
+  }
   if (!request) {
     std::uint64_t id = failure.id.value_or(0);
     spdlog::warn("{} bad request: {}; closing the connection", Tag(serial, id),
@@ -437,6 +576,10 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
     }
     case ipc::Op::kCancel:
       HandleCancel(serial, conn, *request);
+      return;
+    case ipc::Op::kAuth:
+      HandleAuth(conn, *request);
+      spdlog::debug("{} auth", Tag(serial, request->id));
       return;
     case ipc::Op::kRender:
       HandleRender(serial, conn, std::move(*request));

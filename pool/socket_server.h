@@ -1,5 +1,6 @@
-// The Unix socket front of a Pool: accepts many connections, one ipc::Connection each, and turns
-// their frames into pool requests. Shared by ssrd and by programs that embed the pool.
+// The socket front of a Pool: accepts many connections on a Unix socket or a TCP address, one
+// ipc::Connection each, and turns their frames into pool requests. Shared by ssrd and by programs
+// that embed the pool.
 //
 // Per request: render -> Pool::Submit; ping -> answered here (ok, "protocol": 1) without a worker;
 // stats -> Pool::stats(); cancel -> Pool::Cancel of a request in flight on the SAME connection
@@ -15,6 +16,16 @@
 // max_connections a new connection gets one `overloaded` frame (id 0) and is closed. Both are
 // logged at most once per second, with a count. A connection with no request in flight that has
 // sent no whole frame for idle_timeout_ms is closed without a frame.
+//
+// TCP (ListenTcp, or Adopt of a TCP socket): the same limits apply; the peer allowlist does not
+// (TCP peers have no credentials); TCP_NODELAY is set on every accepted connection. With
+// auth_tokens set, a TCP connection must first send `auth` with a valid token (docs/protocol.md,
+// "Authentication"): a wrong token gets `unauthorized` "the token is not valid", any other frame
+// first gets `unauthorized` "authenticate first: send op auth with a token", and either way the
+// connection is closed with nothing rendered. Refused peers are logged at most once per second.
+// A TCP listener on an address that is not loopback is refused without auth_tokens. On a Unix
+// socket (and on TCP without tokens) `auth` is answered ok without looking at the token, so
+// clients may send it uniformly.
 //
 // Ownership: the caller owns the SocketServer and must keep the Pool alive until Close() (or the
 // destructor, which calls it). Loop thread only.
@@ -32,6 +43,7 @@
 
 #include "ipc/error.h"
 #include "ipc/frame.h"
+#include "pool/auth_tokens.h"
 #include "pool/pool.h"
 
 namespace ssrd::pool {
@@ -55,6 +67,10 @@ struct SocketServerOptions {
   // root, runs as this process's uid, or is listed (uid, or gid/supplementary group) (peer_check.h).
   std::vector<uid_t> allow_uids;
   std::vector<gid_t> allow_gids;
+  // TCP connections must authenticate with one of these (null: no authentication, allowed on
+  // loopback addresses only). The owner may replace the tokens it points to at any time on the
+  // loop thread (ssrd does on SIGHUP); connections already authenticated stay so.
+  std::shared_ptr<AuthTokens> auth_tokens;
 };
 
 class SocketServer {
@@ -72,6 +88,14 @@ class SocketServer {
   // socket_group are ignored). kUnavailable when libuv cannot use the fd.
   static ipc::Result<std::unique_ptr<SocketServer>> Adopt(uv_loop_t* loop, int fd, Pool& pool,
                                                           const SocketServerOptions& options);
+  // Listens on TCP "HOST:PORT" ("127.0.0.1:9000", "[::1]:9000", port 0 = any free port; backlog
+  // 511). kBadRequest for an address it cannot parse or a non-loopback one without auth_tokens
+  // ("refusing to listen on ADDRESS ..."), kUnavailable when the bind fails. Adopt() also takes a
+  // listening TCP socket, with the same rule.
+  static ipc::Result<std::unique_ptr<SocketServer>> ListenTcp(uv_loop_t* loop,
+                                                              const std::string& host_port,
+                                                              Pool& pool,
+                                                              const SocketServerOptions& options);
   // The same with default options but for the frame limit.
   static ipc::Result<std::unique_ptr<SocketServer>> Listen(uv_loop_t* loop, const std::string& path,
                                                            Pool& pool, std::size_t max_frame_bytes);
@@ -89,7 +113,9 @@ class SocketServer {
   // loop's next turns.
   void Close();
 
+  // The socket's path, or for TCP the bound address ("127.0.0.1:9000", the real port after port 0).
   const std::string& path() const;
+  bool is_tcp() const;
   std::size_t connection_count() const;
 
   struct State;

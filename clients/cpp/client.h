@@ -1,6 +1,7 @@
 // The blocking C++ client of the ssrd socket protocol (docs/protocol.md).
 //
-// One Client holds one Unix-socket connection to the daemon and multiplexes every call over it:
+// One Client holds one connection to the daemon (a Unix socket, or TCP with tcp://HOST:PORT) and
+// multiplexes every call over it:
 // each request gets a fresh id and is queued as one whole frame; a reader thread hands each reply
 // to the caller waiting on that id. Replies may arrive in any order.
 //
@@ -56,6 +57,10 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{30000};
   // Largest frame sent or accepted; a reply over it drops the connection.
   std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;
+  // Sent in an `auth` frame right after every connect, before any request (docs/protocol.md,
+  // "Authentication"); "" = none. Needed on TCP when the daemon has --auth-token-file; a Unix
+  // socket answers it ok. A refused token fails Connect (and later reconnects) with kUnauthorized.
+  std::string auth_token;
 };
 
 struct RenderOptions {
@@ -85,7 +90,9 @@ std::string DefaultSocketPath();
 
 class Client {
  public:
-  // Connects at once, so that a wrong path fails here (kUnavailable naming the path and errno).
+  // Connects at once, so that a wrong path fails here (kUnavailable naming the path and errno),
+  // and authenticates when options.auth_token is set. `socket_path` is a Unix socket path or
+  // "tcp://HOST:PORT" ("tcp://127.0.0.1:9000", "tcp://[::1]:9000", "tcp://ssrd.internal:9000").
   static ipc::Result<std::unique_ptr<Client>> Connect(std::string socket_path,
                                                       ClientOptions options = {});
   ~Client();  // shuts the socket down and joins the reader thread

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "clients/cpp/dial.h"
+
 namespace ssrd::client::detail {
 namespace {
 
@@ -29,56 +31,21 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-// A Unix-socket connect() fails with EAGAIN (not EINPROGRESS) when the listener's backlog is
-// full, so it is retried until the deadline rather than polled.
-ipc::Result<int> ConnectUnix(const std::string& path, std::chrono::milliseconds timeout) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
-    return MakeError(ErrorCode::kUnavailable, "invalid socket path '" + path + "'");
-  }
-  std::memcpy(addr.sun_path, path.data(), path.size());
-
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return MakeError(ErrorCode::kUnavailable, "socket: " + Errno(errno));
-  auto fail = [&](int err) {
-    ::close(fd);
-    return MakeError(ErrorCode::kUnavailable, "cannot connect to " + path + ": " + Errno(err));
-  };
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) break;
-    int err = errno;
-    if (err == EINTR) continue;
-    if (err == EAGAIN && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      continue;
-    }
-    if (err != EINPROGRESS) return fail(err == EAGAIN ? ETIMEDOUT : err);
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd p{fd, POLLOUT, 0};
-    int n = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(n == 0 ? ETIMEDOUT : errno);
-    int so_error = 0;
-    socklen_t len = sizeof(so_error);
-    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
-    if (so_error != 0) return fail(so_error);
-    break;
-  }
-  int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return fail(errno);
-  return fd;
-}
-
 }  // namespace
 
 ipc::Result<std::shared_ptr<MuxConnection>> MuxConnection::Open(
     const std::string& socket_path, std::chrono::milliseconds connect_timeout,
-    std::chrono::milliseconds send_timeout, std::size_t max_frame_bytes) {
-  auto fd = ConnectUnix(socket_path, connect_timeout);
+    std::chrono::milliseconds send_timeout, std::size_t max_frame_bytes,
+    const std::string& auth_token) {
+  auto fd = Dial(socket_path, connect_timeout);
   if (!fd) return fd.error();
+  if (!auth_token.empty()) {
+    // Before the reader starts: the exchange reads its one reply itself.
+    if (auto authed = Authenticate(*fd, auth_token, connect_timeout, max_frame_bytes); !authed) {
+      ::close(*fd);
+      return authed.error();
+    }
+  }
   // A daemon that stops reading must not block the writer (and so every caller whose frame is
   // queued behind it) forever: a send that stalls this long drops the connection.
   timeval tv = ToTimeval(send_timeout);

@@ -1,4 +1,4 @@
-// Internal to the client library: one connected Unix socket, the reader thread that owns its
+// Internal to the client library: one connected socket (Unix or TCP), the reader thread that owns its
 // read side, and the calls waiting for replies on it, keyed by request id.
 //
 // Open() connects and starts the reader. Call() registers a waiting slot, queues the whole frame
@@ -61,11 +61,14 @@ class MuxConnection {
     std::uint64_t reads = 0;   // read() calls that returned bytes
   };
 
-  // send_timeout: a send() that makes no progress for this long drops the connection.
+  // socket_path: a Unix socket path or tcp://HOST:PORT (dial.h). send_timeout: a send() that
+  // makes no progress for this long drops the connection. With an auth_token, the connection
+  // authenticates before Open returns; the daemon's refusal is returned (kUnauthorized).
   static ipc::Result<std::shared_ptr<MuxConnection>> Open(const std::string& socket_path,
                                                           std::chrono::milliseconds connect_timeout,
                                                           std::chrono::milliseconds send_timeout,
-                                                          std::size_t max_frame_bytes);
+                                                          std::size_t max_frame_bytes,
+                                                          const std::string& auth_token = {});
   ~MuxConnection();
 
   MuxConnection(const MuxConnection&) = delete;

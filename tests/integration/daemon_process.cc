@@ -207,8 +207,10 @@ bool DaemonProcess::running() {
 ::testing::AssertionResult DaemonProcess::WaitReady(std::chrono::milliseconds ready_timeout) {
   if (!child_) return ::testing::AssertionFailure() << "ssrd was not launched";
 
+  std::string where = config_.ready_on.empty() ? socket_path_ : config_.ready_on;
+  for (const std::string& also : config_.ready_also_on) where += ", " + also;
   const std::string expected =
-      "ssrd: ready on " + socket_path_ + " with " + std::to_string(config_.workers) + " workers\n";
+      "ssrd: ready on " + where + " with " + std::to_string(config_.workers) + " workers\n";
   const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
   for (;;) {
     const std::string out = Stdout();

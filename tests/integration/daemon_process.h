@@ -79,6 +79,10 @@ struct DaemonConfig {
   // "" = the build tree's (SsrdBinary(), WorkerBinary()); an installed copy for install tests.
   std::string ssrd_binary = {};
   std::string worker_binary = {};
+  // What the ready line names after "ready on ": ready_on ("" = the socket path), then each of
+  // ready_also_on after ", " (the --listen addresses).
+  std::string ready_on = {};
+  std::vector<std::string> ready_also_on = {};
 };
 
 class DaemonProcess {

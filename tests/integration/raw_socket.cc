@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -22,6 +24,34 @@ ipc::Result<RawConnection> RawConnection::Connect(const std::string& socket_path
     int err = errno;
     ::close(fd);
     return MakeError(ErrorCode::kUnavailable, "connect " + socket_path + ": " + std::strerror(err));
+  }
+  timeval tv{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  return RawConnection(fd);
+}
+
+ipc::Result<RawConnection> RawConnection::ConnectTcp(const std::string& ip, int port) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (::inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof(*v4);
+  } else if (::inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    length = sizeof(*v6);
+  } else {
+    return MakeError(ErrorCode::kBadRequest, "not an IP address: " + ip);
+  }
+  int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    int err = errno;
+    ::close(fd);
+    return MakeError(ErrorCode::kUnavailable,
+                     "connect " + ip + " port " + std::to_string(port) + ": " + std::strerror(err));
   }
   timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));

@@ -16,6 +16,8 @@ namespace ssrd::testing {
 class RawConnection {
  public:
   static ipc::Result<RawConnection> Connect(const std::string& socket_path);
+  // To a TCP listener: `ip` is a literal ("127.0.0.1", "::1").
+  static ipc::Result<RawConnection> ConnectTcp(const std::string& ip, int port);
   RawConnection(RawConnection&& other) noexcept;
   RawConnection& operator=(RawConnection&&) = delete;
   ~RawConnection();

@@ -251,7 +251,7 @@ TEST(SystemdSocketActivation, RefusesAPassedSocketThatIsNotUnixStream) {
   close(fd);
   ExitStatus status = daemon.WaitForExit(15s);
   EXPECT_TRUE(status.exited && status.exit_code == 1) << status.ToString();
-  EXPECT_TRUE(Has(daemon.Stderr(), "is not a listening Unix stream socket")) << daemon.Stderr();
+  EXPECT_TRUE(Has(daemon.Stderr(), "is not a listening Unix or TCP stream socket")) << daemon.Stderr();
 }
 
 // JOURNAL_STREAM names the device and inode of the stream systemd gave as stderr: the wrapper

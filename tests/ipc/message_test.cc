@@ -97,7 +97,8 @@ TEST(ErrorTest, EveryCodeNameRoundTrips) {
       {ErrorCode::kOutOfMemory, "out_of_memory"},  {ErrorCode::kTooLarge, "too_large"},
       {ErrorCode::kShuttingDown, "shutting_down"}, {ErrorCode::kBundleError, "bundle_error"},
       {ErrorCode::kUnavailable, "unavailable"},    {ErrorCode::kCancelled, "cancelled"},
-      {ErrorCode::kForbidden, "forbidden"},        {ErrorCode::kInternal, "internal"}};
+      {ErrorCode::kForbidden, "forbidden"},        {ErrorCode::kUnauthorized, "unauthorized"},
+      {ErrorCode::kInternal, "internal"}};
   for (const auto& [code, name] : codes) {
     EXPECT_EQ(ErrorCodeName(code), name);
     EXPECT_EQ(ErrorCodeFromName(name), code);
@@ -1168,6 +1169,31 @@ std::vector<Vector> Vectors() {
                "06 a2 6f 6b c3 a4 68 74 6d 6c aa 3c 70 3e 65 6e\n"
                "64 3c 2f 70 3e a4 68 65 61 64 a0 a6 73 74 61 74\n"
                "75 73 cc c8 a7 63 6f 6e 73 6f 6c 65 90"});
+  Request auth;
+  auth.id = 7;
+  auth.op = Op::kAuth;
+  auth.token = "correct-horse-battery";
+  frame.clear();
+  EncodeRequest(auth, &frame);
+  v.push_back({"auth request", frame, "00 00 00 2c 84 a2 69 64 07 a1 76 01 a2 6f 70 a4\n"
+               "61 75 74 68 a5 74 6f 6b 65 6e b5 63 6f 72 72 65\n"
+               "63 74 2d 68 6f 72 73 65 2d 62 61 74 74 65 72 79"});
+  Reply authed;
+  authed.id = 7;
+  frame.clear();
+  EncodeReply(authed, &frame);
+  v.push_back({"auth reply", frame, "00 00 00 1b 83 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "07 a2 6f 6b c3 a8 70 72 6f 74 6f 63 6f 6c 01"});
+  Reply refused;
+  refused.id = 7;
+  refused.error = MakeError(ErrorCode::kUnauthorized, "the token is not valid");
+  frame.clear();
+  EncodeReply(refused, &frame);
+  v.push_back({"unauthorized reply", frame, "00 00 00 49 83 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "07 a2 6f 6b c2 a5 65 72 72 6f 72 82 a4 63 6f 64\n"
+               "65 ac 75 6e 61 75 74 68 6f 72 69 7a 65 64 a7 6d\n"
+               "65 73 73 61 67 65 b6 74 68 65 20 74 6f 6b 65 6e\n"
+               "20 69 73 20 6e 6f 74 20 76 61 6c 69 64"});
   return v;
 }
 
@@ -1211,6 +1237,30 @@ TEST(ProtocolDocTest, StreamVectorsDecode) {
   EXPECT_EQ(failure.error.message, "field \"stream\" must be a boolean");
 }
 
+TEST(ProtocolDocTest, AuthVectorsDecode) {
+  const std::vector<Vector> v = Vectors();
+  ASSERT_EQ(v.size(), 16u);
+  const Request auth = MustDecode(Payload(v[13].frame));
+  EXPECT_EQ(auth.op, Op::kAuth);
+  EXPECT_EQ(auth.id, 7u);
+  EXPECT_EQ(auth.token, "correct-horse-battery");
+  Result<Reply> ok = DecodeReply(Payload(v[14].frame));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(ok->ok());
+  Result<Reply> refused = DecodeReply(Payload(v[15].frame));
+  ASSERT_TRUE(refused.ok());
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(refused->error->code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(refused->error->message, "the token is not valid");
+  // The token is required and must be a string.
+  DecodeFailure failure;
+  EXPECT_FALSE(DecodeRequest(std::string("\x83\xa2id\x01\xa2op\xa4" "auth\xa1v\x01", 16), &failure));
+  EXPECT_EQ(failure.error.message, "missing field \"token\"");
+  EXPECT_FALSE(DecodeRequest(
+      std::string("\x84\xa2id\x01\xa2op\xa4" "auth\xa5token\x05\xa1v\x01", 23), &failure));
+  EXPECT_EQ(failure.error.message, "field \"token\" must be a string");
+}
+
 TEST(ProtocolDocTest, VectorsDecode) {
   const std::vector<Vector> v = Vectors();
   EXPECT_EQ(MustDecode(Payload(v[0].frame)).op, Op::kPing);
@@ -1229,7 +1279,7 @@ TEST(ProtocolDocTest, VectorsDecode) {
 
 TEST(ProtocolDocTest, SupervisionVectorsDecode) {
   const std::vector<Vector> v = Vectors();
-  ASSERT_EQ(v.size(), 13u);
+  ASSERT_EQ(v.size(), 16u);
   const Request no_retry = MustDecode(Payload(v[7].frame));
   EXPECT_FALSE(no_retry.retry);
   EXPECT_EQ(no_retry.component, "Greeting");

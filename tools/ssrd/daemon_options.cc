@@ -156,6 +156,15 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
                  "serve only members of these groups (names or gids; repeat or separate with "
                  "commas), as --allow-uid; a peer either list names is served")
       ->delimiter(',');
+  app.add_option("--listen", s.listen,
+                 "also serve on TCP HOST:PORT, e.g. 127.0.0.1:9000 or [::1]:9000 (repeatable); an "
+                 "address that is not loopback needs --auth-token-file")
+      ->delimiter(',');
+  app.add_option("--auth-token-file", s.auth_token_file,
+                 "TCP clients must send one of the tokens in this file first (one per line, 16 "
+                 "characters or more, # comments; mode 0640 or stricter); re-read on SIGHUP");
+  app.add_flag("--no-socket", s.no_socket,
+               "serve no Unix socket, only the --listen addresses (or the sockets systemd passes)");
   if (with_env) {
     for (CLI::Option* opt : app.get_options()) {
       if (!opt->get_lnames().empty() && opt->get_lnames().front() != "help") {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "pool/pool.h"
 #include "tools/ssrd/socket_access.h"
@@ -26,6 +27,11 @@ struct DaemonSettings {
   std::uint32_t idle_timeout_ms = 60000;
   std::size_t max_client_backlog_mb = 64;
   SocketAccessSettings access{"0660", "", {}, {}};
+  // TCP listeners ("127.0.0.1:9000", "[::1]:9000") beside the Unix socket, and the tokens their
+  // clients authenticate with ("" = none: loopback addresses only).
+  std::vector<std::string> listen;
+  std::string auth_token_file;
+  bool no_socket = false;  // serve TCP only (needs at least one --listen)
 };
 
 // Defaults that depend on the environment ($XDG_RUNTIME_DIR, $XDG_CACHE_HOME, the core count).

@@ -27,11 +27,14 @@ ipc::Result<std::vector<PassedSocket>> TakeListenFds() {
     std::free(names);
   }
   for (const PassedSocket& s : sockets) {
-    if (sd_is_socket_unix(s.fd, SOCK_STREAM, /*listening=*/1, nullptr, 0) <= 0) {
+    const bool served = sd_is_socket_unix(s.fd, SOCK_STREAM, /*listening=*/1, nullptr, 0) > 0 ||
+                        sd_is_socket_inet(s.fd, AF_UNSPEC, SOCK_STREAM, /*listening=*/1, 0) > 0;
+    if (!served) {
       return ipc::MakeError(ipc::ErrorCode::kBadRequest,
                             "socket activation: fd " + std::to_string(s.fd) + " (" + s.name +
-                                ") is not a listening Unix stream socket; ssrd serves only "
-                                "those (ListenStream=/path in the .socket unit)");
+                                ") is not a listening Unix or TCP stream socket; ssrd serves "
+                                "only those (ListenStream=/path or ListenStream=127.0.0.1:9000 "
+                                "in the .socket unit)");
     }
   }
   return sockets;

@@ -15,8 +15,9 @@ struct PassedSocket {
 
 // Empty when ssrd was not socket-activated (or the variables were meant for another pid).
 // LISTEN_* are removed from the environment either way, so workers never think they were
-// activated. Every fd must be a listening Unix stream socket: ssrd serves nothing else, so
-// anything else is kBadRequest naming the fd and its name.
+// activated. Every fd must be a listening Unix or TCP (IPv4/IPv6) stream socket: ssrd serves
+// nothing else, so anything else is kBadRequest naming the fd and its name. A TCP socket on an
+// address that is not loopback is served only with --auth-token-file (SocketServer::Adopt).
 ipc::Result<std::vector<PassedSocket>> TakeListenFds();
 
 }  // namespace ssrd::tools

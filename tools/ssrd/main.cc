@@ -1,8 +1,10 @@
-// ssrd: the rendering daemon. Listens on a Unix socket and feeds a pool of ssrd-worker processes.
+// ssrd: the rendering daemon. Listens on a Unix socket (and TCP addresses, --listen) and feeds a
+// pool of ssrd-worker processes.
 // Exit codes: 0 after SIGTERM/SIGINT, 1 bad command line, config or socket, 2 bundle error.
 // Options come from the command line, --config FILE (TOML) and SSRD_* (config_loader.h); under
 // systemd it speaks sd_notify and takes passed sockets (systemd_notifier.h, listen_fds.h).
-// Signals: SIGTERM/SIGINT drain (a second one stops at once), SIGHUP reloads the bundle.
+// Signals: SIGTERM/SIGINT drain (a second one stops at once), SIGHUP reloads the bundle and
+// re-reads --auth-token-file.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <spawn.h>
@@ -133,10 +135,19 @@ class Daemon {
   explicit Daemon(uv_loop_t* loop)
       : loop_(loop), notifier_(loop, [this] { return StatusLine(*pool_, notifier_.last_reload()); }) {}
 
-  int Run(ssrd::pool::PoolOptions options, const std::string& socket_path,
+  // Where to serve: the Unix socket ("" = none) and TCP addresses, unless systemd passed sockets.
+  struct Listeners {
+    std::string socket_path;
+    std::vector<std::string> tcp;
+    std::string auth_token_file;  // re-read on SIGHUP into server_options.auth_tokens
+  };
+
+  int Run(ssrd::pool::PoolOptions options, const Listeners& listeners,
           std::vector<ssrd::tools::PassedSocket> passed, std::uint32_t drain_timeout_ms,
           ssrd::pool::SocketServerOptions server_options, const std::string& metrics_listen) {
     drain_timeout_ms_ = drain_timeout_ms;
+    auth_token_file_ = listeners.auth_token_file;
+    auth_tokens_ = server_options.auth_tokens;
     server_options.max_frame_bytes = options.max_frame_bytes;
     options.on_reload = [this](ssrd::pool::PoolOptions::ReloadPhase phase) {
       using Phase = ssrd::pool::PoolOptions::ReloadPhase;
@@ -157,14 +168,33 @@ class Daemon {
     // started, and clients that connect early simply wait in the queue.
     std::string where;
     if (passed.empty()) {
-      auto server = ssrd::pool::SocketServer::Listen(loop_, socket_path, *pool_, server_options);
-      if (!server.ok()) {
-        PrintError(server.error().message);
-        return kExitUsage;
+      if (!listeners.socket_path.empty()) {
+        auto server =
+            ssrd::pool::SocketServer::Listen(loop_, listeners.socket_path, *pool_, server_options);
+        if (!server.ok()) {
+          PrintError(server.error().message);
+          return kExitUsage;
+        }
+        servers_.push_back(std::move(server).value());
+        where = listeners.socket_path;
       }
-      servers_.push_back(std::move(server).value());
-      where = socket_path;
+      for (const std::string& address : listeners.tcp) {
+        auto server = ssrd::pool::SocketServer::ListenTcp(loop_, address, *pool_, server_options);
+        if (!server.ok()) {
+          PrintError(server.error().message);
+          return kExitUsage;
+        }
+        where += (where.empty() ? "" : ", ") + server.value()->path();
+        servers_.push_back(std::move(server).value());
+      }
+      if (server_options.auth_tokens != nullptr) {
+        spdlog::info("TCP clients authenticate with one of {} token(s) from {}",
+                     server_options.auth_tokens->size(), listeners.auth_token_file);
+      }
     } else {
+      if (!listeners.tcp.empty()) {
+        spdlog::info("socket activation: --listen is not used either");
+      }
       for (const auto& p : passed) {
         auto server = ssrd::pool::SocketServer::Adopt(loop_, p.fd, *pool_, server_options);
         if (!server.ok()) {
@@ -233,6 +263,7 @@ class Daemon {
             usleep(TestStallMs() * 1000u);
           } else if (sig == SIGHUP) {
             spdlog::info("received SIGHUP: reloading the bundle");
+            daemon->ReloadTokens();
             daemon->pool_->Reload("SIGHUP");
           } else if (daemon->shutting_down_) {
             spdlog::warn("received {} again: stopping without waiting", strsignal(sig));
@@ -243,6 +274,20 @@ class Daemon {
           }
         },
         signum);
+  }
+
+  // A token file that no longer loads leaves the tokens in use as they were: a typo during a
+  // rotation must not lock every client out.
+  void ReloadTokens() {
+    if (auth_tokens_ == nullptr) return;
+    auto tokens = ssrd::pool::AuthTokens::Load(auth_token_file_);
+    if (!tokens.ok()) {
+      spdlog::error("{}; keeping the {} token(s) already loaded", tokens.error().message,
+                    auth_tokens_->size());
+      return;
+    }
+    *auth_tokens_ = std::move(tokens).value();
+    spdlog::info("re-read {}: {} token(s)", auth_token_file_, auth_tokens_->size());
   }
 
   void CloseSignal(uv_signal_t** slot) {
@@ -287,6 +332,8 @@ class Daemon {
   uv_signal_t* sighup_ = nullptr;
   uv_signal_t* sigusr2_ = nullptr;
   std::uint32_t drain_timeout_ms_ = 0;
+  std::string auth_token_file_;
+  std::shared_ptr<ssrd::pool::AuthTokens> auth_tokens_;  // shared with the servers
   bool shutting_down_ = false;
   int exit_code_ = 0;
 };
@@ -317,6 +364,14 @@ int main(int argc, char** argv) {
     PrintError(access.error().message);
     return kExitUsage;
   }
+  if (!settings.auth_token_file.empty()) {
+    auto tokens = ssrd::pool::AuthTokens::Load(settings.auth_token_file);
+    if (!tokens.ok()) {
+      PrintError(tokens.error().message);
+      return kExitUsage;
+    }
+    server_options.auth_tokens = std::make_shared<ssrd::pool::AuthTokens>(std::move(tokens).value());
+  }
   if (!options.snapshot_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(options.snapshot_dir, ec);
@@ -330,6 +385,10 @@ int main(int argc, char** argv) {
   auto passed = ssrd::tools::TakeListenFds();
   if (!passed.ok()) {
     PrintError(passed.error().message);
+    return kExitUsage;
+  }
+  if (settings.no_socket && settings.listen.empty() && passed.value().empty()) {
+    PrintError("--no-socket leaves nothing to serve on: give --listen HOST:PORT");
     return kExitUsage;
   }
   // Logs go to stderr: stdout carries only the ready line.
@@ -368,7 +427,9 @@ int main(int argc, char** argv) {
   int code;
   {
     Daemon daemon(&loop);
-    code = daemon.Run(std::move(options), settings.socket_path, std::move(passed).value(),
+    Daemon::Listeners listeners{settings.no_socket ? std::string() : settings.socket_path,
+                                settings.listen, settings.auth_token_file};
+    code = daemon.Run(std::move(options), listeners, std::move(passed).value(),
                       settings.drain_timeout_ms, std::move(server_options), settings.metrics_listen);
   }
   // Error paths return before the loop ran: let the handles they opened finish closing.

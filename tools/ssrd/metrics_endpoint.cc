@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "pool/tcp_address.h"
+
 namespace ssrd::tools {
 
 struct MetricsEndpoint::Shared {
@@ -152,21 +154,7 @@ void OnConnection(uv_stream_t* server, int status) noexcept {
 }  // namespace
 
 bool ParseHostPort(const std::string& host_port, sockaddr_storage* out) {
-  std::size_t colon = host_port.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= host_port.size()) return false;
-  std::string host = host_port.substr(0, colon);
-  std::string port_text = host_port.substr(colon + 1);
-  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) {
-    return false;
-  }
-  int port = std::stoi(port_text);
-  if (port > 65535) return false;
-  std::memset(out, 0, sizeof *out);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    return uv_ip6_addr(host.substr(1, host.size() - 2).c_str(), port,
-                       reinterpret_cast<sockaddr_in6*>(out)) == 0;
-  }
-  return uv_ip4_addr(host.c_str(), port, reinterpret_cast<sockaddr_in*>(out)) == 0;
+  return pool::ParseTcpAddress(host_port, out);
 }
 
 ipc::Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Listen(uv_loop_t* loop,

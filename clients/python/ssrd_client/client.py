@@ -148,10 +148,16 @@ class RenderStream:
 
 
 class Client:
-    def __init__(self, socket_path=None, timeout=30.0, pool_size=1):
+    def __init__(self, socket_path=None, timeout=30.0, pool_size=1, token=None):
+        """socket_path: a Unix socket path (default: as ssrd's) or "tcp://HOST:PORT" (also
+        "tcp://[::1]:9000"); token: sent in an ``auth`` frame on every new connection, before
+        any request (needed on TCP when ssrd has --auth-token-file; a Unix socket answers it
+        ok). A refused token raises SsrdError with code ``unauthorized`` from the call that
+        connected."""
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         self.socket_path = socket_path or default_socket_path()
+        self.token = token
         self.timeout = timeout
         self.pool_size = pool_size
         self._init_state()
@@ -244,8 +250,9 @@ class Client:
             if conn is not None and not conn.dead:
                 return conn
             try:
-                conn = Connection(self.socket_path, connect_timeout=max(0.1, min(timeout, 5.0)))
-            except OSError as exc:
+                conn = Connection(self.socket_path, connect_timeout=max(0.1, min(timeout, 5.0)),
+                                  token=self.token)
+            except (OSError, ValueError) as exc:
                 raise SsrdError("unavailable",
                                 f"cannot connect to ssrd at {self.socket_path}: {exc}") from exc
             old, self._connections[slot] = self._connections[slot], conn

@@ -27,7 +27,7 @@ import socket
 import threading
 
 from . import protocol
-from .errors import SsrdError
+from .errors import SsrdError, error_from_reply
 
 # A read takes whatever the socket holds, up to this: under load many replies arrive together,
 # and each recv is a system call and a trip through the interpreter.
@@ -50,18 +50,78 @@ class _Waiter:
         self.chunks = [] if streaming else None
 
 
+TCP_SCHEME = "tcp://"
+
+
+def split_tcp_address(address):
+    """"tcp://host:port" or "tcp://[::1]:port" -> (host, port). Raises ValueError otherwise."""
+    rest = address[len(TCP_SCHEME):]
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"invalid address {address!r}: expected tcp://HOST:PORT "
+                         "or tcp://[IPv6]:PORT")
+    if host.startswith("["):
+        if not host.endswith("]") or len(host) < 3:
+            raise ValueError(f"invalid address {address!r}: unclosed [")
+        host = host[1:-1]
+    return host, int(port)
+
+
+def _open_socket(path, connect_timeout):
+    """A connected socket to a Unix socket path or a tcp:// address, in timeout mode."""
+    if path.startswith(TCP_SCHEME):
+        sock = socket.create_connection(split_tcp_address(path), timeout=connect_timeout)
+        # Each frame leaves in one send(): Nagle would only hold a request back.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(connect_timeout)
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _recv_exactly(sock, size):
+    data = bytearray()
+    while len(data) < size:
+        piece = sock.recv(size - len(data))
+        if not piece:
+            raise ConnectionError("connection closed by the daemon")
+        data += piece
+    return bytes(data)
+
+
+def _authenticate(sock, token):
+    """One blocking exchange before the reader starts (docs/protocol.md, "Authentication").
+    Raises SsrdError with the daemon's code (``unauthorized``) when the token is refused."""
+    sock.sendall(protocol.encode_frame({"id": 0, "v": protocol.PROTOCOL_VERSION, "op": "auth",
+                                        "token": token}))
+    length = protocol.frame_length(_recv_exactly(sock, protocol.HEADER_SIZE))
+    if length > protocol.MAX_FRAME_BYTES:
+        raise ConnectionError(f"auth reply of {length} bytes")
+    reply = protocol.decode_payload(_recv_exactly(sock, length))
+    if not reply.get("ok", False):
+        raise error_from_reply(reply)
+
+
 class Connection:
-    def __init__(self, path, connect_timeout):
+    def __init__(self, path, connect_timeout, token=None):
+        """path: a Unix socket path or "tcp://HOST:PORT"; token: sent in an ``auth`` frame
+        before anything else. Raises OSError when the daemon cannot be reached, SsrdError
+        (``unauthorized``) when it refuses the token."""
         self.pid = os.getpid()
         self.path = path
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock = _open_socket(path, connect_timeout)
         try:
-            sock.settimeout(connect_timeout)
-            sock.connect(path)
+            if token:
+                _authenticate(sock, token)  # still bounded by connect_timeout
             # Blocking from here on: the reader thread waits for replies without a deadline;
             # deadlines are per request, enforced by the waiting caller.
             sock.settimeout(None)
-        except OSError:
+        except BaseException:
             sock.close()
             raise
         self._sock = sock

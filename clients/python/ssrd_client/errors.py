@@ -11,7 +11,7 @@ connection dropped with the request in flight.
 KNOWN_CODES = frozenset({
     "bad_request", "not_found", "js_error", "timeout", "overloaded", "worker_crashed",
     "out_of_memory", "too_large", "shutting_down", "bundle_error", "unavailable", "cancelled",
-    "forbidden", "internal",
+    "forbidden", "unauthorized", "internal",
 })
 
 
