@@ -15,6 +15,9 @@ const common = {
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
+  // @ssrd/react is a link to adapters/react: resolve its imports of react from here, so that
+  // the bundle holds one React, not a second copy from adapters/node_modules.
+  preserveSymlinks: true,
 };
 
 rmSync(dist, { recursive: true, force: true });
