@@ -12,6 +12,10 @@ import { checkRenderOptions, createServerContext, resolveComponent } from './sha
 // (<Teleport to="head">) is added to head.
 export function createRender(components, options = {}) {
   checkRenderOptions(options);
+  // Vue makes its renderer on first use, and that sets globalThis.__VUE__. Made now, while the
+  // bundle loads, rather than in the first render: the ssrd worker replaces the context of a
+  // render that added a global, which every render would then do again.
+  createSSRApp({ render: () => null });
 
   async function renderComponent(Component, request) {
     const ssr = createServerContext(request);
