@@ -7,8 +7,13 @@ export const DEFAULT_ROOT = '#root';
 
 export function isDevelopment(option) {
   if (typeof option === 'boolean') return option;
-  // Bundlers replace process.env.NODE_ENV; without one there is no process in a browser.
-  return typeof process !== 'undefined' && process.env.NODE_ENV !== 'production';
+  // Bundlers replace process.env.NODE_ENV with a string (a typeof process guard would stay and
+  // be false in a browser); without a bundler there is no process there, and no development.
+  try {
+    return process.env.NODE_ENV !== 'production';
+  } catch {
+    return false;
+  }
 }
 
 // {id} reads <script type="application/json" id="…"> (the default, "ssrd-data"); {global}
