@@ -63,57 +63,63 @@ export function headTags({ title, meta = [], link = [] } = {}) {
   return tags;
 }
 
-// renderHeadNode: for React and Preact, turns what a <Head> collected into markup; it runs after
-// the page's own render, never inside it.
+// One render's context. A class rather than an object of closures: a render makes one small
+// object, its methods are shared. renderHeadNode: for React and Preact, turns what a <Head>
+// collected into markup; it runs after the page's own render, never inside it.
+class ServerContext {
+  constructor(request, renderHeadNode) {
+    this.request = request;
+    this.status = 200;
+    this.location = null;
+    this.head = []; // markup strings, or nodes for renderHeadNode
+    this.hasData = false;
+    this.data = undefined;
+    this.renderHeadNode = renderHeadNode;
+  }
+
+  setStatus(code) {
+    if (!Number.isInteger(code) || code < 100 || code > 999) {
+      throw new RangeError(`ssrd: status must be an integer from 100 to 999, got ${code}`);
+    }
+    this.status = code;
+  }
+
+  // The reply has no headers: the status goes back as is, and the target is written into the
+  // head as a meta refresh, which a browser follows whatever the backend does with the status.
+  redirect(to, code = 302) {
+    if (!REDIRECT_CODES.includes(code)) {
+      throw new RangeError(`ssrd: a redirect status is one of ${REDIRECT_CODES.join(', ')}, got ${code}`);
+    }
+    this.status = code;
+    this.location = String(to);
+    this.head.push(`<meta http-equiv="refresh" content="0; url=${escapeHtml(this.location)}">`);
+  }
+
+  setData(value) {
+    this.data = value;
+    this.hasData = true;
+  }
+
+  // Trusted markup for <head>: the adapters' head helpers escape what they write.
+  addHead(markup) {
+    this.head.push(String(markup));
+  }
+
+  addHeadNode(node) {
+    this.head.push({ node });
+  }
+
+  // The value render() returns: {html, head, status} and data when a component set some.
+  // frameworkHead (Svelte's <svelte:head>, Vue's teleports to "head") comes first.
+  result(html, frameworkHead = '') {
+    let markup = frameworkHead;
+    for (const entry of this.head) markup += typeof entry === 'string' ? entry : this.renderHeadNode(entry.node);
+    const reply = { html, head: markup, status: this.status };
+    if (this.hasData) reply.data = this.data;
+    return reply;
+  }
+}
+
 export function createServerContext(request, renderHeadNode) {
-  const head = []; // markup strings, or functions that give markup once the page has rendered
-  let status = 200;
-  let data;
-  let hasData = false;
-  let location = null;
-  return {
-    request,
-    get status() {
-      return status;
-    },
-    get location() {
-      return location;
-    },
-    setStatus(code) {
-      if (!Number.isInteger(code) || code < 100 || code > 999) {
-        throw new RangeError(`ssrd: status must be an integer from 100 to 999, got ${code}`);
-      }
-      status = code;
-    },
-    // The reply has no headers: the status goes back as is, and the target is written into the
-    // head as a meta refresh, which a browser follows whatever the backend does with the status.
-    redirect(to, code = 302) {
-      if (!REDIRECT_CODES.includes(code)) {
-        throw new RangeError(`ssrd: a redirect status is one of ${REDIRECT_CODES.join(', ')}, got ${code}`);
-      }
-      status = code;
-      location = String(to);
-      head.push(`<meta http-equiv="refresh" content="0; url=${escapeHtml(location)}">`);
-    },
-    setData(value) {
-      data = value;
-      hasData = true;
-    },
-    // Trusted markup for <head>: the adapters' head helpers escape what they write.
-    addHead(markup) {
-      head.push(String(markup));
-    },
-    addHeadNode(node) {
-      head.push(() => renderHeadNode(node));
-    },
-    // The value render() returns: {html, head, status} and data when a component set some.
-    // frameworkHead (Svelte's <svelte:head>, Vue's teleports to "head") comes first.
-    result(html, frameworkHead = '') {
-      let markup = frameworkHead;
-      for (const entry of head) markup += typeof entry === 'function' ? entry() : entry;
-      const reply = { html, head: markup, status };
-      if (hasData) reply.data = data;
-      return reply;
-    },
-  };
+  return new ServerContext(request, renderHeadNode);
 }
