@@ -127,11 +127,12 @@ void PackWorkers(Packer& pk, const std::vector<WorkerInfo>& workers) {
 
 enum Field {
   kV, kId, kOp, kComponent, kProps, kUrl, kTimeoutMs, kTarget,
-  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kRetry, kFieldCount
+  kHydrate, kHydrateId, kHydrateGlobal, kNonce, kCombine, kRetry, kStream, kFieldCount
 };
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "v",       "id",      "op",         "component",      "props", "url",    "timeout_ms",
-    "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine", "retry"};
+    "target",  "hydrate", "hydrate_id", "hydrate_global", "nonce", "combine", "retry",
+    "stream"};
 
 struct FieldValue {
   msgpack::object_handle handle;
@@ -374,6 +375,8 @@ std::string FillRequest(const Fields& fields, Request* request) {
   if (!hydration.empty()) return hydration;
   std::string retry = ReadBool(present(kRetry), "retry", &request->retry);
   if (!retry.empty()) return retry;
+  std::string stream = ReadBool(present(kStream), "stream", &request->stream);
+  if (!stream.empty()) return stream;
 
   if (request->op == Op::kRender && !component) return MissingField("component");
   if (request->op == Op::kCancel && !target) return MissingField("target");
@@ -512,6 +515,10 @@ std::string ReadReplyEntry(std::string_view name, const msgpack::object& val, Re
     if (val.type != object_type::MAP) return ReplyMustBe("error", "a map");
     error->emplace();
     return ReadErrorMap(val, &**error);
+  } else if (name == "chunk") {
+    if (val.type != object_type::STR) return ReplyMustBe("chunk", "a string");
+    reply->chunk = true;
+    reply->html = std::string(StrOf(val));
   } else if (name == "html" || name == "head" || name == "script") {
     if (val.type != object_type::STR) return ReplyMustBe(name, "a string");
     std::string* field = name == "html" ? &reply->html
@@ -596,6 +603,7 @@ void EncodeRequest(const Request& request, std::string* out) {
     if (!request.nonce.empty()) ++entries;
     if (request.combine) ++entries;
     if (!request.retry) ++entries;
+    if (request.stream) ++entries;
   } else if (request.op == Op::kCancel) {
     entries += 1;
   }
@@ -648,6 +656,10 @@ void EncodeRequest(const Request& request, std::string* out) {
       PackStr(pk, "retry");
       pk.pack_false();
     }
+    if (request.stream) {
+      PackStr(pk, "stream");
+      pk.pack_true();
+    }
   } else if (request.op == Op::kCancel) {
     PackStr(pk, "target");
     pk.pack_uint64(request.target_id);
@@ -655,7 +667,22 @@ void EncodeRequest(const Request& request, std::string* out) {
   sink.Finish();
 }
 
+void EncodeChunk(std::uint64_t id, std::string_view html, std::string* out) {
+  FrameSink sink(out);
+  Packer pk(sink);
+  pk.pack_map(2);
+  PackStr(pk, "id");
+  pk.pack_fix_uint64(id);  // fixed 9-byte form, see PatchReplyId
+  PackStr(pk, "chunk");
+  PackStr(pk, html);
+  sink.Finish();
+}
+
 void EncodeReply(const Reply& reply, std::string* out) {
+  if (reply.chunk) {
+    EncodeChunk(reply.id, reply.html, out);
+    return;
+  }
   FrameSink sink(out);
   Packer pk(sink);
   // Reply has no op: a success reply carries each group of keys whose fields hold something, and
@@ -767,6 +794,10 @@ Result<Reply> DecodeReply(std::string_view payload) {
     if (!fault.empty()) return BadReply(std::move(fault));
   }
   if (!have_id) return BadReply("reply is missing field \"id\"");
+  if (reply.chunk) {
+    if (ok || error) return BadReply("a chunk frame must hold only \"id\" and \"chunk\"");
+    return reply;
+  }
   if (!ok) return BadReply("reply is missing field \"ok\"");
   if (!*ok) {
     if (!error) return BadReply("reply is missing field \"error\"");
@@ -815,6 +846,11 @@ std::optional<std::uint64_t> PeekReplyContextResets(std::string_view payload) {
     return resets;
   }
   return PeekFixedField(payload, kContextResetsKey, 0);
+}
+
+bool IsChunkPayload(std::string_view payload) {
+  constexpr std::string_view kChunkKey = "\xa5" "chunk";
+  return HasReplyPrefix(payload) && payload.substr(kReplyPrefixBytes, kChunkKey.size()) == kChunkKey;
 }
 
 std::optional<std::uint64_t> PeekReplyId(std::string_view payload) {

@@ -39,6 +39,9 @@ struct Request {
   std::string hydrate_global;  // "" = a JSON element; else ^[A-Za-z_$][A-Za-z0-9_$]{0,127}$
   std::string nonce;           // "" = none; else ^[A-Za-z0-9+/=_-]{1,256}$
   bool combine = false;        // reply html = html + script, and no separate script
+  // Ask for the html as a stream (docs/protocol.md, "Streaming"): chunk frames with this id, then
+  // the final reply. Only a client that reads chunk frames may set it.
+  bool stream = false;
   // cancel: the id of the request to stop. Supervisor -> worker: the job id of the render in
   // flight; the worker answers that render `cancelled` and never replies to the cancel itself.
   std::uint64_t target_id = 0;
@@ -63,6 +66,9 @@ struct WorkerInfo {
 
 struct Reply {
   std::uint64_t id = 0;
+  // A chunk frame of a streamed render ({id, chunk}): `html` holds the next piece of the page and
+  // nothing else is set. The final reply of the stream is an ordinary reply (chunk false).
+  bool chunk = false;
   std::optional<Error> error;  // set: an error reply; unset: success
   // render success
   std::string html;
@@ -106,6 +112,11 @@ void EncodeRequest(const Request& request, std::string* out);
 // relay (the supervisor) can rewrite the id of an encoded reply in place: see PatchReplyId.
 void EncodeReply(const Reply& reply, std::string* out);
 Result<Reply> DecodeReply(std::string_view payload);
+
+// Appends one chunk frame {id, chunk: html} (header included); html must be whole UTF-8.
+void EncodeChunk(std::uint64_t id, std::string_view html, std::string* out);
+// True when an encoded payload is a chunk frame, judged by its first keys alone (cheap).
+bool IsChunkPayload(std::string_view payload);
 
 // Rewrites the id of an encoded reply payload (not frame) produced by EncodeReply. Returns false
 // when the payload does not start the way EncodeReply writes it.

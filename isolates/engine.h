@@ -1,7 +1,10 @@
 // The render engine: one V8 isolate holding one loaded bundle, rendering one request at a time.
 //
 // The bundle contract: the bundle provides `render(request)` where request is
-// {component, props, url}; it returns a string, {html, head?, status?}, or a promise of either.
+// {component, props, url}; it returns a string, {html, head?, status?, data?}, or a promise of
+// either. The html may also be a stream (a ReadableStream or an async iterable of strings or
+// Uint8Arrays), given as `html` or as the result itself: it is read to its end, and head,
+// status and data are read after it ends (render_stream.h).
 // Which files are ES modules and which are classic scripts is decided by module_loader.h.
 //
 // Contexts (EngineOptions::isolation): kGuarded (the default) renders in one warm context and,
@@ -70,6 +73,17 @@ struct EngineOptions {
   Isolation isolation = Isolation::kGuarded;
 };
 
+// Receives the html of a streamed render while it is produced (RenderInput::stream). Write gets
+// whole UTF-8 text, in order, in pieces of any size: the engine gathers small pieces and passes
+// them on when it has 16 KiB or more, and whenever the render waits for a timer (so the bytes
+// before a Suspense boundary leave before its data arrives). It runs on the engine's owner
+// thread, inside Render; it must not call back into the engine.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void Write(std::string_view html) = 0;
+};
+
 struct RenderInput {
   std::string_view component;
   std::string_view props_msgpack;  // one MessagePack value (normally a map); empty = {}
@@ -79,6 +93,10 @@ struct RenderInput {
   // of an object render returned (left out when undefined). A value JSON.stringify refuses
   // (BigInt, a cycle, a throwing toJSON) fails the render with kJsError.
   bool hydration = false;
+  // Where the html of a render that returns a stream goes as it is produced (see StreamSink);
+  // RenderOutput::html then holds only what was not yet passed on. Null: a stream is read to its
+  // end and its html returned whole, as for a string.
+  StreamSink* stream = nullptr;
 };
 
 struct RenderOutput {

@@ -4,6 +4,7 @@
 
 #include <libplatform/libplatform.h>
 
+#include "isolates/render_stream.h"
 #include "isolates/v8_process.h"
 
 namespace ssrd::isolates {
@@ -65,6 +66,10 @@ LoopStatus RunUntilSettled(v8::Isolate* isolate, v8::Local<v8::Context> context,
       if (promise->State() != v8::Promise::kPending) return LoopStatus::kSettled;
       if (!state->timers.NextDue()) return LoopStatus::kStuck;
       continue;
+    }
+    // A streamed render is about to sit idle: what it produced so far leaves now.
+    if (state->stream_output != nullptr && *due > TimerQueue::Clock::now()) {
+      state->stream_output->FlushBeforeWait();
     }
     if (state->interrupt.WaitUntil(*due)) return LoopStatus::kTerminated;
     std::optional<std::uint64_t> id = state->timers.PopDue(TimerQueue::Clock::now());

@@ -4,10 +4,11 @@
 #include <string>
 #include <utility>
 
+#include "isolates/await_value.h"
 #include "isolates/event_loop.h"
 #include "isolates/js_errors.h"
 #include "isolates/msgpack_to_v8.h"
-#include "isolates/promise_rejections.h"
+#include "isolates/render_stream.h"
 #include "isolates/v8_strings.h"
 
 namespace ssrd::isolates {
@@ -15,11 +16,9 @@ namespace {
 
 using ipc::ErrorCode;
 
-ipc::Error Terminated() { return ipc::MakeError(ErrorCode::kInternal, "render was terminated"); }
-
 ipc::Error BadResult(std::string why) {
   return ipc::MakeError(ErrorCode::kJsError,
-                        "render must return a string or {html, head?, status?}: " + why);
+                        "render must return a string, a stream or {html, head?, status?}: " + why);
 }
 
 // JSON.stringify(value) as UTF-8. It may run user code (toJSON, getters): a throw fails the render.
@@ -28,7 +27,7 @@ ipc::Result<std::string> Stringify(v8::Isolate* isolate, v8::Local<v8::Context> 
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::String> json;
   if (!v8::JSON::Stringify(context, value).ToLocal(&json)) {
-    if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return Terminated();
+    if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return TerminatedError();
     ipc::Error error = RenderErrorFromException(isolate, try_catch.Exception());
     error.message = "cannot serialise the hydration data: " + error.message;
     return error;
@@ -102,11 +101,14 @@ ipc::Result<v8::Local<v8::Object>> NewRequest(v8::Isolate* isolate, v8::Local<v8
   return request;
 }
 
-// Reads {html, head?, status?, data?} or a string. Getters on the result may run user code: a
-// throw there is a render error like any other. `hydration_json` is null unless hydration was
-// asked for; it then holds HydrationHead's text, which becomes output.hydration_json with data.
+// Reads {html, head?, status?, data?}, a string, or a stream (as the result or as its html).
+// Getters on the result may run user code: a throw there is a render error like any other. A
+// stream is read to its end before head, status and data are read, so that a renderer may set
+// them while it streams. `hydration_json` is null unless hydration was asked for; it then holds
+// HydrationHead's text, which becomes output.hydration_json with data.
 ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                     v8::Local<v8::Value> value, std::string* hydration_json) {
+                                     v8::Local<v8::Value> value, RuntimeState* state,
+                                     const RenderInput& input, std::string* hydration_json) {
   RenderOutput output;
   if (value->IsString()) {
     output.html = ToUtf8(isolate, value);
@@ -118,18 +120,37 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
   }
   v8::Local<v8::Object> object = value.As<v8::Object>();
   v8::TryCatch try_catch(isolate);
+  auto thrown = [&]() -> ipc::Error {
+    if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return TerminatedError();
+    return RenderErrorFromException(isolate, try_catch.Exception());
+  };
   v8::Local<v8::Value> html, head, status;
   v8::Local<v8::Value> data = v8::Undefined(isolate);
-  if (!object->Get(context, Literal(isolate, "html")).ToLocal(&html) ||
-      !object->Get(context, Literal(isolate, "head")).ToLocal(&head) ||
+  if (!object->Get(context, Literal(isolate, "html")).ToLocal(&html)) return thrown();
+  if (html->IsString()) {
+    output.html = ToUtf8(isolate, html);
+  } else {
+    // The stream is `html`, or the result itself (which then has no head, status or data).
+    v8::Local<v8::Value> stream = html;
+    if (html->IsUndefined() && IsRenderStream(isolate, context, object)) stream = object;
+    if (!IsRenderStream(isolate, context, stream)) {
+      return BadResult("html is " + ToUtf8(isolate, html->TypeOf(isolate)));
+    }
+    ipc::Result<std::string> streamed =
+        DrainRenderStream(isolate, context, stream, state, input.component, input.stream);
+    if (!streamed.ok()) return streamed.error();
+    output.html = std::move(streamed.value());
+    if (stream == object) {
+      if (hydration_json != nullptr) output.hydration_json = std::move(*hydration_json);
+      return output;
+    }
+  }
+  if (!object->Get(context, Literal(isolate, "head")).ToLocal(&head) ||
       !object->Get(context, Literal(isolate, "status")).ToLocal(&status) ||
       (hydration_json != nullptr &&
        !object->Get(context, Literal(isolate, "data")).ToLocal(&data))) {
-    if (try_catch.HasTerminated()) return Terminated();
-    return RenderErrorFromException(isolate, try_catch.Exception());
+    return thrown();
   }
-  if (!html->IsString()) return BadResult("html is " + ToUtf8(isolate, html->TypeOf(isolate)));
-  output.html = ToUtf8(isolate, html);
   if (!head->IsNullOrUndefined()) {
     if (!head->IsString()) return BadResult("head is " + ToUtf8(isolate, head->TypeOf(isolate)));
     output.head = ToUtf8(isolate, head);
@@ -149,40 +170,6 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
   return output;
 }
 
-ipc::Result<RenderOutput> Settle(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                 v8::Local<v8::Value> returned, RuntimeState* state,
-                                 std::string_view component, std::string* hydration_json) {
-  if (!returned->IsPromise()) {
-    // Microtasks a synchronous render queued run now, not at the start of the next render.
-    isolate->PerformMicrotaskCheckpoint();
-    if (isolate->IsExecutionTerminating()) return Terminated();
-    return ReadOutput(isolate, context, returned, hydration_json);
-  }
-  v8::Local<v8::Promise> promise = returned.As<v8::Promise>();
-  v8::Local<v8::Value> exception;
-  LoopStatus status = RunUntilSettled(isolate, context, promise, state, &exception);
-  // A rejection of the render's own promise is the render's error, not one nobody handled.
-  ForgetRejection(isolate, state, promise);
-  switch (status) {
-    case LoopStatus::kSettled:
-      if (promise->State() == v8::Promise::kRejected) {
-        return RenderErrorFromException(isolate, promise->Result());
-      }
-      return ReadOutput(isolate, context, promise->Result(), hydration_json);
-    case LoopStatus::kStuck:
-      // Waiting for the deadline would only delay the same answer: nothing can settle it now.
-      return ipc::MakeError(ErrorCode::kTimeout,
-                            "render of " + std::string(component) +
-                                " can never finish: its promise is pending with no timer or "
-                                "microtask left");
-    case LoopStatus::kThrew:
-      return RenderErrorFromException(isolate, exception);
-    case LoopStatus::kTerminated:
-      return Terminated();
-  }
-  return Terminated();
-}
-
 }  // namespace
 
 ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -198,10 +185,13 @@ ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context
     v8::Local<v8::Value> args[] = {request.value()};
     v8::Local<v8::Value> returned;
     if (!render->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&returned)) {
-      if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return Terminated();
+      if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return TerminatedError();
       return RenderErrorFromException(isolate, try_catch.Exception());
     }
-    return Settle(isolate, context, returned, state, input.component, hydration);
+    ipc::Result<v8::Local<v8::Value>> settled =
+        AwaitValue(isolate, context, returned, state, input.component);
+    if (!settled.ok()) return settled.error();
+    return ReadOutput(isolate, context, settled.value(), state, input, hydration);
   }();
   if (!isolate->IsExecutionTerminating()) DropPendingTimers(isolate, context, state);
   return result;

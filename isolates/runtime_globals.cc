@@ -9,6 +9,7 @@
 
 #include "isolates/dynamic_import.h"
 #include "isolates/v8_strings.h"
+#include "isolates/web_natives.h"
 
 namespace ssrd::isolates {
 namespace {
@@ -173,6 +174,7 @@ constexpr Binding kBindings[] = {
     {"reportUncaught", ReportUncaught}, {"utf8Encode", Utf8Encode},
     {"utf8EncodeInto", Utf8EncodeInto}, {"utf8Decode", Utf8Decode},
     {"getAsyncFrame", GetAsyncFrame},   {"setAsyncFrame", SetAsyncFrame},
+    {"randomFill", RandomFill},         {"structuredClone", StructuredClone},
 };
 
 bool SetFunction(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,

@@ -1,9 +1,11 @@
 // The JS runtime a bundle sees: console, TextEncoder/TextDecoder, timers, queueMicrotask,
 // MessageChannel, performance.now, process.env.NODE_ENV, self/global, and the web APIs of
 // isolates/web (URL, URLSearchParams, Event, EventTarget, DOMException, AbortController,
-// AbortSignal, Headers, Request, Response, and a fetch that always rejects). Nothing that reaches
-// the file system or the network (no require; fetch refuses). The JS half lives in runtime_prelude.cc; the
-// native half (console sink, timer queue, UTF-8 codecs, clock) is here.
+// AbortSignal, Headers, Request, Response, web streams, TextEncoderStream/TextDecoderStream,
+// Blob, File, atob/btoa, crypto, structuredClone, and a fetch that always rejects). Nothing that
+// reaches the file system or the network (no require; fetch refuses). The JS half lives in
+// runtime_prelude.cc; the native half (console sink, timer queue, UTF-8 codecs, clock) is here,
+// and web_natives.h (getrandom, V8's serializer).
 //
 // NewRuntimeContext is the one place a runtime is installed into a new context. A context made
 // from a startup snapshot already holds it; BindRuntimeContext then points the RuntimeState at that

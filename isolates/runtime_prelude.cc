@@ -419,11 +419,14 @@ constexpr std::string_view kPrelude = R"JS(
   }
   define(global, 'AsyncLocalStorage', AsyncLocalStorage);
 
-  // ---- web APIs (URL, AbortController, Event, Headers/Request/Response, fetch): isolates/web ----
+  // ---- web APIs (URL, AbortController, Event, Headers/Request/Response, fetch, streams, Blob,
+  // atob/btoa, crypto, structuredClone): isolates/web ----
   installWeb(global, {
     define,
     reportError: (error) => native.reportUncaught(error),
     setTimeout: global.setTimeout,
+    randomFill: native.randomFill,
+    structuredClone: native.structuredClone,
   });
 
   return { fireTimer, clearTimers };

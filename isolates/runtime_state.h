@@ -17,6 +17,8 @@
 
 namespace ssrd::isolates {
 
+class StreamOutput;
+
 struct RuntimeState {
   ConsoleCapture console;
   TimerQueue timers;
@@ -41,6 +43,10 @@ struct RuntimeState {
   static constexpr std::size_t kMaxKeptRejections = 16;
   std::vector<Rejection> unhandled_rejections;
   std::size_t unhandled_rejections_dropped = 0;
+
+  // While a render's stream is read (render_stream.h): what the event loop flushes before it
+  // sleeps until a timer. Null otherwise.
+  StreamOutput* stream_output = nullptr;
 };
 
 }  // namespace ssrd::isolates

@@ -89,11 +89,14 @@ Dispatcher::Dispatcher(uv_loop_t* loop, const PoolOptions& options,
 
 Dispatcher::~Dispatcher() = default;
 
-Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag) {
+Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag,
+                               Pool::ChunkFn on_chunk) {
   Job job;
   job.id = next_job_id_++;
   job.request = std::move(request);
   job.on_reply = std::move(on_reply);
+  job.on_chunk = std::move(on_chunk);
+  if (!job.on_chunk) job.request.stream = false;  // nobody would read the chunks
   job.log_tag = std::move(log_tag);
   job.queued_at = Clock::now();
   std::uint32_t timeout_ms =
@@ -216,12 +219,14 @@ void Dispatcher::StealFor(Worker& idle) noexcept {
       copy.id = it->id;
       copy.request = it->request;
       copy.on_reply = std::move(it->on_reply);
+      copy.on_chunk = std::move(it->on_chunk);
       copy.log_tag = it->log_tag;
       copy.queued_at = it->queued_at;
       copy.deadline = it->deadline;
       copy.attempts = it->attempts - 1;  // it never started at the worker it leaves
       it->stolen = true;
       it->on_reply = nullptr;
+      it->on_chunk = nullptr;
       ++counters_.steals;
       spdlog::debug("{} taken from worker {} (rendering for {:.1f} ms) for idle worker {}",
                     TagOf(copy.log_tag, copy.request.id), w->process->pid(),
@@ -319,6 +324,25 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   CheckDrained();
 }
 
+void Dispatcher::OnWorkerChunk(Worker& worker, std::string&& payload) noexcept {
+  if (worker.jobs.empty()) return;
+  Job& front = worker.jobs.front();
+  auto chunk_id = ipc::PeekReplyId(payload);
+  if (!chunk_id || *chunk_id != front.id || !front.request.stream) {
+    spdlog::warn("{} worker {} sent a chunk for id {} while rendering {}{}; killing it",
+                 TagOf(front.log_tag, front.request.id), worker.process->pid(),
+                 chunk_id ? std::to_string(*chunk_id) : "?", front.id,
+                 front.request.stream ? "" : " (not streamed)");
+    worker.process->Kill(SIGKILL);
+    return;
+  }
+  // A warm-up, a stolen copy or a request whose client is gone: nobody reads it.
+  if (front.warmup || front.stolen || !front.on_chunk) return;
+  ++front.chunks_sent;
+  ipc::PatchReplyId(&payload, front.request.id);
+  front.on_chunk(std::move(payload));
+}
+
 void Dispatcher::AfterWorkerReply(Worker& worker) noexcept {
   if (worker.role == Role::kRetired) {
     if (worker.jobs.empty()) AskToExit(worker);  // it finished its last job
@@ -382,8 +406,13 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
                      job.request.component;
   // Exit code 2 is a bundle or configuration error: the next worker would fail the same way.
   bool fatal = exit.term_signal == 0 && exit.exit_status == 2;
+  // Part of a streamed page has reached the client: a second render cannot take it back.
   bool may_retry = job.request.retry && !fatal && job.attempts < kMaxAttempts &&
-                   Clock::now() < job.deadline;
+                   Clock::now() < job.deadline && job.chunks_sent == 0;
+  if (job.chunks_sent != 0) {
+    what += " after " + std::to_string(job.chunks_sent) +
+            " chunk(s) of its stream were sent (not retried)";
+  }
   if (may_retry && AnyWorkerPossible()) {
     ++counters_.retries;
     spdlog::warn("{} {}; retrying it on another worker", TagOf(job.log_tag, job.request.id),

@@ -66,7 +66,8 @@ class Dispatcher {
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   void Start(std::function<void(ipc::Result<void>)> on_ready);
-  Pool::JobId Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag);
+  Pool::JobId Submit(ipc::Request request, Pool::ReplyFn on_reply, std::string log_tag,
+                     Pool::ChunkFn on_chunk);
   bool CancelQueued(Pool::JobId job);
   bool Cancel(Pool::JobId job);
   void Reload(std::string reason);
@@ -85,6 +86,8 @@ class Dispatcher {
     Pool::JobId id = 0;
     ipc::Request request;  // request.id is the client's id
     Pool::ReplyFn on_reply;
+    Pool::ChunkFn on_chunk;  // set for a streamed render (request.stream)
+    std::int64_t chunks_sent = 0;  // chunk frames passed on: a crash after one is not retried
     std::string log_tag;
     Clock::time_point queued_at;
     Clock::time_point deadline;
@@ -173,6 +176,7 @@ class Dispatcher {
 
   // dispatcher.cc
   void OnWorkerReply(Worker& worker, std::string&& payload) noexcept;
+  void OnWorkerChunk(Worker& worker, std::string&& payload) noexcept;
   // Recycling, retiring and the next dispatch (or a steal) once a worker has answered.
   void AfterWorkerReply(Worker& worker) noexcept;
   void HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept;

@@ -118,8 +118,10 @@ void Pool::Start(std::function<void(ipc::Result<void>)> on_ready) {
   dispatcher_->Start(std::move(on_ready));
 }
 
-Pool::JobId Pool::Submit(ipc::Request request, ReplyFn on_reply, std::string log_tag) {
-  return dispatcher_->Submit(std::move(request), std::move(on_reply), std::move(log_tag));
+Pool::JobId Pool::Submit(ipc::Request request, ReplyFn on_reply, std::string log_tag,
+                         ChunkFn on_chunk) {
+  return dispatcher_->Submit(std::move(request), std::move(on_reply), std::move(log_tag),
+                             std::move(on_chunk));
 }
 
 bool Pool::CancelQueued(JobId job) { return dispatcher_->CancelQueued(job); }

@@ -118,6 +118,9 @@ class Pool {
   // An encoded reply payload (ipc::EncodeReply form, no frame header) carrying the request's own
   // id.
   using ReplyFn = std::function<void(std::string&& reply_payload)>;
+  // An encoded chunk frame payload of a streamed render (ipc::IsChunkPayload), carrying the
+  // request's own id: the next piece of its html. The reply still follows.
+  using ChunkFn = std::function<void(std::string&& chunk_payload)>;
   using JobId = std::uint64_t;
 
   // Validates the options without starting anything: the bundle must be a readable file
@@ -143,7 +146,13 @@ class Pool {
   // request.retry is false.
   // log_tag prefixes the pool's log lines about this request, e.g. "[c3 r42]"; "" = "[rID]".
   // Requests may be submitted before on_ready: they wait in the queue.
-  JobId Submit(ipc::Request request, ReplyFn on_reply, std::string log_tag = {});
+  // Streaming (request.stream, docs/protocol.md "Streaming"): with on_chunk, the html a render
+  // streams reaches on_chunk piece by piece, in order, before on_reply gets the final reply (which
+  // holds the rest of the html). Without on_chunk, `stream` is ignored and the reply holds all of
+  // it. A render whose worker dies after a chunk was passed on is not retried (the client has part
+  // of the page): it is answered worker_crashed.
+  JobId Submit(ipc::Request request, ReplyFn on_reply, std::string log_tag = {},
+               ChunkFn on_chunk = nullptr);
 
   // Removes a request that is still queued and answers it with `cancelled` before returning.
   // Returns false (and does nothing) when the job is already running or finished.

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "ipc/connection.h"
@@ -26,6 +27,7 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   struct Conn {
     ipc::Connection* connection = nullptr;
     std::unordered_map<std::uint64_t, Pool::JobId> pending;  // client id -> job, until replied
+    std::unordered_set<std::uint64_t> streaming;  // client ids of streamed renders in pending
     std::uint64_t last_activity_ms = 0;  // uv_now() of the last whole frame or reply
   };
 
@@ -57,6 +59,8 @@ struct SocketServer::State : std::enable_shared_from_this<SocketServer::State> {
   void OnClosed(std::uint64_t serial) noexcept;
   void HandleCancel(std::uint64_t serial, Conn& conn, const ipc::Request& request) noexcept;
   void HandleRender(std::uint64_t serial, Conn& conn, ipc::Request&& request) noexcept;
+  // Writes a reply (final) or a chunk of a streamed render to the client, if still connected.
+  void Deliver(std::uint64_t serial, std::uint64_t id, std::string&& payload, bool final) noexcept;
   void StopAccepting() noexcept;
   void Close() noexcept;
 };
@@ -453,19 +457,46 @@ void SocketServer::State::HandleRender(std::uint64_t serial, Conn& conn,
   std::weak_ptr<State> weak = weak_from_this();
   // Only the serial is captured: the connection may be gone when the reply arrives.
   auto on_reply = [weak, serial, id](std::string&& reply) {
-    auto st = weak.lock();
-    if (!st) return;
-    auto found = st->conns.find(serial);
-    if (found == st->conns.end()) {
-      spdlog::debug("{} reply dropped: the connection has closed", Tag(serial, id));
-      return;
-    }
-    found->second.pending.erase(id);
-    found->second.last_activity_ms = uv_now(st->loop);  // idle counts from the last reply
-    found->second.connection->Write(reply);
+    if (auto st = weak.lock()) st->Deliver(serial, id, std::move(reply), /*final=*/true);
   };
-  Pool::JobId job = pool->Submit(std::move(request), std::move(on_reply), Tag(serial, id));
+  Pool::ChunkFn on_chunk;
+  if (request.stream) {
+    conn.streaming.insert(id);
+    on_chunk = [weak, serial, id](std::string&& chunk) {
+      if (auto st = weak.lock()) st->Deliver(serial, id, std::move(chunk), /*final=*/false);
+    };
+  }
+  Pool::JobId job =
+      pool->Submit(std::move(request), std::move(on_reply), Tag(serial, id), std::move(on_chunk));
   conn.pending[id] = job;  // Submit never replies synchronously
+}
+
+void SocketServer::State::Deliver(std::uint64_t serial, std::uint64_t id, std::string&& payload,
+                                  bool final) noexcept {
+  auto found = conns.find(serial);
+  if (found == conns.end()) {
+    spdlog::debug("{} {} dropped: the connection has closed", Tag(serial, id),
+                  final ? "reply" : "chunk");
+    return;
+  }
+  Conn& conn = found->second;
+  if (final) {
+    conn.pending.erase(id);
+    conn.streaming.erase(id);
+  }
+  conn.last_activity_ms = uv_now(loop);  // idle counts from the last reply
+  // A client that does not read its replies (or reads a stream slower than it is rendered) must
+  // not make the daemon buffer without bound: past the backlog limit its connection is closed,
+  // which cancels its streamed renders (OnClosed).
+  std::size_t backlog = conn.connection->pending_write_bytes();
+  if (backlog > 0 && backlog + payload.size() > options.max_backlog_bytes) {
+    spdlog::warn("{} the client has {} bytes of replies unread, over the limit of {} bytes "
+                 "(--max-client-backlog-mb); closing the connection",
+                 Tag(serial, id), backlog, options.max_backlog_bytes);
+    conn.connection->Close(/*graceful=*/false);
+    return;
+  }
+  conn.connection->Write(payload);
 }
 
 void SocketServer::State::HandleCancel(std::uint64_t serial, Conn& conn,
@@ -502,11 +533,19 @@ void SocketServer::State::OnClosed(std::uint64_t serial) noexcept {
   auto it = conns.find(serial);
   if (it == conns.end()) return;
   auto pending = std::move(it->second.pending);
+  auto streaming = std::move(it->second.streaming);
   conns.erase(it);  // from here on, replies for this serial are dropped
   spdlog::debug("[c{}] closed with {} request(s) in flight", serial, pending.size());
   if (pool == nullptr) return;
-  // Nobody will read them: queued requests are withdrawn rather than rendered.
-  for (auto& [id, job] : pending) pool->CancelQueued(job);
+  // Nobody will read them: queued requests are withdrawn rather than rendered, and a stream
+  // being rendered is stopped (a render that is not streamed finishes; its reply is dropped).
+  for (auto& [id, job] : pending) {
+    if (streaming.count(id) != 0) {
+      pool->Cancel(job);
+    } else {
+      pool->CancelQueued(job);
+    }
+  }
 }
 
 }  // namespace ssrd::pool

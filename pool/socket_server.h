@@ -43,6 +43,10 @@ struct SocketServerOptions {
   std::size_t max_connections = 4096;
   // Close a connection with nothing in flight after this long without a whole frame; 0 = never.
   std::uint32_t idle_timeout_ms = 60000;
+  // Replies (and chunks of streamed renders) a client has not read yet: past this, its connection
+  // is closed and its streamed renders stopped, so a slow reader cannot make the daemon buffer
+  // without bound. A single reply is always queued when nothing else is waiting.
+  std::size_t max_backlog_bytes = std::size_t{64} << 20;
   // Listen() only, applied between bind() and listen(), so no client can connect before they
   // hold: the socket file's mode (unset: whatever the umask gave) and group (unset: unchanged).
   std::optional<mode_t> socket_mode = 0660;

@@ -131,6 +131,7 @@ std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
   cb.on_ready = [this, w](WorkerProcess&) { OnWorkerReady(*w); };
   cb.on_start_error = [this, w](WorkerProcess&, ipc::Error e) { OnWorkerStartError(*w, std::move(e)); };
   cb.on_reply = [this, w](WorkerProcess&, std::string&& p) { OnWorkerReply(*w, std::move(p)); };
+  cb.on_chunk = [this, w](WorkerProcess&, std::string&& p) { OnWorkerChunk(*w, std::move(p)); };
   cb.on_exit = [this, w](WorkerProcess&, const WorkerExit& e) { OnWorkerExit(*w, e); };
   WorkerSpawnOptions spawn = spawn_options_;
   const std::string& snapshot =

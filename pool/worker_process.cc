@@ -194,6 +194,10 @@ void WorkerProcess::OnFrame(std::string&& payload) noexcept {
     Kill(SIGKILL);
     return;
   }
+  if (ipc::IsChunkPayload(payload)) {
+    if (callbacks_.on_chunk) callbacks_.on_chunk(*this, std::move(payload));
+    return;
+  }
   --requests_in_flight_;
   // A reply may still arrive after exit_cb (it was buffered in the channel): the state stays
   // kExited then, but the reply is delivered.

@@ -58,6 +58,9 @@ class WorkerProcess {
     std::function<void(WorkerProcess&, ipc::Error)> on_start_error;
     // One reply payload (not frame) exactly as the worker encoded it.
     std::function<void(WorkerProcess&, std::string&& payload)> on_reply;
+    // One chunk frame's payload of the streamed render at the front (ipc::IsChunkPayload): the
+    // request stays in flight.
+    std::function<void(WorkerProcess&, std::string&& payload)> on_chunk;
     std::function<void(WorkerProcess&, const WorkerExit&)> on_exit;
   };
 

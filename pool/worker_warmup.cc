@@ -38,6 +38,7 @@ void Dispatcher::SendWarmupRender(Worker& worker) noexcept {
   job.request.id = job.id;
   job.request.timeout_ms = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
   job.request.retry = false;
+  job.request.stream = false;  // nobody reads a warm-up's html
   job.attempts = 1;
   std::string framed;
   ipc::EncodeRequest(job.request, &framed);

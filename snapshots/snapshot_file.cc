@@ -69,7 +69,7 @@ const std::string_view kBuildV8Version = SSRD_BUILD_V8_VERSION;
 
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
                          std::string_view node_env, std::string_view v8_version) {
-  std::string flags = "node_env=" + std::string(node_env);
+  std::string flags = "node_env=" + std::string(node_env) + ";runtime=" + std::string(kRuntimeFingerprint);
   return dir + "/" + SnapshotKey(bundle_bytes, v8_version, flags) + ".snap";
 }
 

@@ -1,7 +1,7 @@
 // Pure C++, no V8: the supervisor uses it to find a cached snapshot without starting a builder.
 // Snapshot files in the cache directory: DIR/KEY.snap, where KEY (snapshot_key.h) covers the
-// bundle's bytes, the V8 version and the flags that shape the snapshot (NODE_ENV), so a changed
-// bundle or V8 upgrade simply misses the cache. A bundle of several files is keyed by its entry
+// bundle's bytes, the V8 version, the runtime's fingerprint and the flags that shape the snapshot
+// (NODE_ENV), so a changed bundle, V8 upgrade or new ssrd build simply misses the cache. A bundle of several files is keyed by its entry
 // file; the file records every other file the bundle loaded with the digest of the bytes that
 // went in, and reading it checks them against the disk: a changed, removed or unreadable file
 // makes the snapshot stale (refused), so a changed chunk is never served from an old snapshot.
@@ -25,13 +25,19 @@
 namespace ssrd::snapshots {
 
 // The cache path for a bundle with these bytes, for this V8 version (isolates::V8Version() in a
-// worker, kBuildV8Version in the supervisor) and NODE_ENV.
+// worker, kBuildV8Version in the supervisor), this build's runtime and NODE_ENV.
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
                          std::string_view node_env, std::string_view v8_version);
 
 // The V8 version this tree was built against, read from libnode's headers by CMake, for the
 // supervisor, which never links V8 (tests/snapshots checks it equals the runtime's).
 extern const std::string_view kBuildV8Version;
+
+// 16 hex digits digesting, at build time, the sources of the runtime a snapshot holds besides the
+// bundle (isolates/: the prelude, the web APIs, the native functions, whose order V8 refers to by
+// index) and of the snapshot builder. A snapshot another build made would hold another runtime:
+// a new ssrd would serve the old web APIs from a cache directory that outlived the upgrade.
+extern const std::string_view kRuntimeFingerprint;
 
 // The files a snapshot was made from, by absolute path, and the ipc::Fnv1a digest of each.
 using SourceDigests = std::map<std::string, std::uint64_t>;

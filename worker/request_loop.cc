@@ -11,6 +11,7 @@
 #include "ipc/fd_io.h"
 #include "ipc/log_escape.h"
 #include "worker/channel_reader.h"
+#include "worker/chunk_writer.h"
 #include "worker/hydration_script.h"
 #include "worker/reply_limit.h"
 #include "worker/render_watchdog.h"
@@ -41,15 +42,17 @@ void NoteUnhandledRejection(const std::vector<std::string>& rejections, std::str
   }
 }
 
-// Renders one request. With a watchdog, the render is stopped at its deadline (timeout_ms after
+// Renders one request; with `stream`, html a render streams is written as chunk frames while it
+// renders, and the reply holds the rest. With a watchdog, the render is stopped at its deadline (timeout_ms after
 // read_at; 0 = none) or on cancel; nullopt means the channel closed meanwhile: nobody to answer.
 std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* engine,
                                  RenderWatchdog* watchdog, ChannelReader* reader,
-                                 Clock::time_point read_at, std::uint64_t frame) {
+                                 Clock::time_point read_at, std::uint64_t frame,
+                                 isolates::StreamSink* stream) {
   ipc::Reply reply;
   reply.id = request.id;
   isolates::RenderInput input{request.component, request.props_msgpack, request.url,
-                              request.hydrate};
+                              request.hydrate, stream};
   if (watchdog != nullptr) {
     std::optional<Clock::time_point> deadline;
     if (request.timeout_ms > 0) deadline = read_at + std::chrono::milliseconds(request.timeout_ms);
@@ -139,7 +142,7 @@ int ExitCode(LoopEnd end) {
 
 ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) {
   ipc::Reply reply = request.op == ipc::Op::kRender
-                         ? *Render(request, engine, nullptr, nullptr, Clock::now(), 0)
+                         ? *Render(request, engine, nullptr, nullptr, Clock::now(), 0, nullptr)
                          : Answer(request);
   reply.heap_used = engine->heap_used();
   return reply;
@@ -167,7 +170,11 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
         break;
       case ChannelReader::Incoming::Kind::kRequest:
         if (in.request.op == ipc::Op::kRender) {
-          std::optional<ipc::Reply> rendered = Render(in.request, engine, &watchdog, &reader, in.read_at, in.frame);
+          std::optional<ChunkWriter> chunks;
+          if (in.request.stream) chunks.emplace(channel_fd, in.request.id, max_reply_bytes);
+          std::optional<ipc::Reply> rendered =
+              Render(in.request, engine, &watchdog, &reader, in.read_at, in.frame,
+                     chunks ? &*chunks : nullptr);
           if (!rendered) {
             spdlog::info("channel closed during the render of request {}", in.request.id);
             return LoopEnd::kChannelClosed;

@@ -5,7 +5,8 @@
 // none) it is answered `timeout` "render of C passed its deadline of N ms"; cancelled by a
 // `cancel` frame naming its id, `cancelled` "request ID was cancelled while rendering"; cancel
 // frames themselves get no reply. After a stop the same engine goes on with the next request.
-// A reply whose payload would pass max_reply_bytes is answered too_large instead
+// A request with `stream` set has the html its render streams written as chunk frames of its id
+// while it renders (chunk_writer.h), then the reply. A reply whose payload would pass max_reply_bytes is answered too_large instead
 // (reply_limit.h). Console lines are logged with the request id ("[req 42] console.warn: text") and travel in the
 // reply.
 #pragma once

@@ -61,7 +61,8 @@ class Client::Impl {
     return {};
   }
 
-  ipc::Result<ipc::Reply> Call(ipc::Request request, std::chrono::milliseconds timeout) {
+  ipc::Result<ipc::Reply> Call(ipc::Request request, std::chrono::milliseconds timeout,
+                               const MuxConnection::ChunkFn& on_chunk = nullptr) {
     ProcessState* state = CurrentState();
     request.id = next_id_.fetch_add(1, std::memory_order_relaxed);
     std::string frame;
@@ -91,7 +92,7 @@ class Client::Impl {
         conn = state->conn;
       }
       bool not_sent = false;
-      auto reply = conn->Call(request.id, frame, deadline, &not_sent);
+      auto reply = conn->Call(request.id, frame, deadline, &not_sent, on_chunk);
       if (reply) {
         if (reply->error) return *std::move(reply->error);
         return reply;
@@ -162,43 +163,73 @@ Client::~Client() = default;
 
 const std::string& Client::socket_path() const { return impl_->socket_path(); }
 
+namespace {
+
+ipc::Request RenderRequest(std::string_view component, std::string_view props_msgpack,
+                           RenderOptions* options) {
+  ipc::Request request;
+  request.op = ipc::Op::kRender;
+  request.component = std::string(component);
+  request.props_msgpack = props_msgpack.empty() ? std::string("\x80", 1) : std::string(props_msgpack);
+  request.url = std::move(options->url);
+  request.hydrate = options->hydrate;
+  if (!options->hydrate_id.empty()) request.hydrate_id = std::move(options->hydrate_id);
+  request.hydrate_global = std::move(options->hydrate_global);
+  request.nonce = std::move(options->nonce);
+  request.combine = options->combine;
+  if (options->timeout.count() > 0) {
+    request.timeout_ms = static_cast<std::uint32_t>(options->timeout.count());
+  }
+  return request;
+}
+
+RenderResult ResultOf(ipc::Reply&& reply) {
+  RenderResult result;
+  result.html = std::move(reply.html);
+  result.script = std::move(reply.script);
+  result.head = std::move(reply.head);
+  result.status = reply.status;
+  result.console = std::move(reply.console);
+  return result;
+}
+
+ipc::Result<std::string> PropsToMsgpack(std::string_view props_json) {
+  if (props_json.empty()) return std::string();
+  return ipc::JsonToMsgpack(props_json);
+}
+
+}  // namespace
+
 ipc::Result<RenderResult> Client::Render(std::string_view component, std::string_view props_json,
                                          RenderOptions options) {
-  std::string props_msgpack;
-  if (!props_json.empty()) {
-    auto converted = ipc::JsonToMsgpack(props_json);
-    if (!converted) return converted.error();
-    props_msgpack = std::move(converted).value();
-  }
-  return RenderMsgpack(component, props_msgpack, std::move(options));
+  auto props = PropsToMsgpack(props_json);
+  if (!props) return props.error();
+  return RenderMsgpack(component, *props, std::move(options));
 }
 
 ipc::Result<RenderResult> Client::RenderMsgpack(std::string_view component,
                                                 std::string_view props_msgpack,
                                                 RenderOptions options) {
-  ipc::Request request;
-  request.op = ipc::Op::kRender;
-  request.component = std::string(component);
-  request.props_msgpack = props_msgpack.empty() ? std::string("\x80", 1) : std::string(props_msgpack);
-  request.url = std::move(options.url);
-  request.hydrate = options.hydrate;
-  if (!options.hydrate_id.empty()) request.hydrate_id = std::move(options.hydrate_id);
-  request.hydrate_global = std::move(options.hydrate_global);
-  request.nonce = std::move(options.nonce);
-  request.combine = options.combine;
-  auto timeout = impl_->options().request_timeout;
-  if (options.timeout.count() > 0) {
-    timeout = options.timeout;
-    request.timeout_ms = static_cast<std::uint32_t>(options.timeout.count());
-  }
-  auto reply = impl_->Call(std::move(request), timeout);
+  auto timeout = options.timeout.count() > 0 ? options.timeout : impl_->options().request_timeout;
+  auto reply = impl_->Call(RenderRequest(component, props_msgpack, &options), timeout);
   if (!reply) return reply.error();
-  RenderResult result;
-  result.html = std::move(reply->html);
-  result.script = std::move(reply->script);
-  result.head = std::move(reply->head);
-  result.status = reply->status;
-  result.console = std::move(reply->console);
+  return ResultOf(std::move(reply).value());
+}
+
+ipc::Result<RenderResult> Client::RenderStream(std::string_view component,
+                                               std::string_view props_json, const HtmlFn& on_html,
+                                               RenderOptions options) {
+  auto props = PropsToMsgpack(props_json);
+  if (!props) return props.error();
+  auto timeout = options.timeout.count() > 0 ? options.timeout : impl_->options().request_timeout;
+  ipc::Request request = RenderRequest(component, *props, &options);
+  request.stream = true;
+  auto reply = impl_->Call(std::move(request), timeout,
+                           [&on_html](std::string&& html) { on_html(html); });
+  if (!reply) return reply.error();
+  RenderResult result = ResultOf(std::move(reply).value());
+  if (!result.html.empty()) on_html(result.html);
+  result.html.clear();
   return result;
 }
 

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -99,6 +100,16 @@ class Client {
   ipc::Result<RenderResult> RenderMsgpack(std::string_view component,
                                           std::string_view props_msgpack,
                                           RenderOptions options = {});
+  // A streamed render (docs/protocol.md, "Streaming"): on_html gets every piece of the page's
+  // html as it arrives, in order, on the calling thread (the chunks, then the final reply's html;
+  // with `combine`, the hydration script last). The result holds head, status, console and script;
+  // its html is empty. On an error after some pieces were passed on, the error is returned and the
+  // pieces already given are not a page. on_html must not throw; it may be slow (the reply waits),
+  // but it then counts against the call's timeout.
+  using HtmlFn = std::function<void(std::string_view html)>;
+  ipc::Result<RenderResult> RenderStream(std::string_view component, std::string_view props_json,
+                                         const HtmlFn& on_html, RenderOptions options = {});
+
   // Answered by the daemon itself, without a worker.
   ipc::Result<void> Ping();
   // The daemon's counters by name.

@@ -196,7 +196,8 @@ void MuxConnection::WriteBatches() {
 }
 
 ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view frame,
-                                            Clock::time_point deadline, bool* not_sent) {
+                                            Clock::time_point deadline, bool* not_sent,
+                                            const ChunkFn& on_chunk) {
   *not_sent = false;
   auto slot = std::make_shared<Slot>();
   bool writer = false;
@@ -211,9 +212,22 @@ ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view f
   }
   if (writer) WriteBatches();
   std::unique_lock<std::mutex> lock(mu_);
-  if (!slot->cv.wait_until(lock, deadline, [&] { return slot->result.has_value(); })) {
-    pending_.erase(id);  // a late reply finds no slot and is dropped
-    return MakeError(ErrorCode::kTimeout, "no reply before the deadline");  // caller words it
+  for (;;) {
+    if (!slot->cv.wait_until(lock, deadline,
+                             [&] { return slot->result.has_value() || !slot->chunks.empty(); })) {
+      pending_.erase(id);  // a late reply finds no slot and is dropped
+      return MakeError(ErrorCode::kTimeout, "no reply before the deadline");  // caller words it
+    }
+    if (slot->chunks.empty()) break;
+    // Chunks go to the caller's callback outside the lock, in the order they arrived; the final
+    // reply is taken only once every chunk before it has been handed out.
+    std::deque<std::string> taken = std::move(slot->chunks);
+    slot->chunks.clear();
+    lock.unlock();
+    for (std::string& html : taken) {
+      if (on_chunk) on_chunk(std::move(html));
+    }
+    lock.lock();
   }
   *not_sent = slot->not_sent;
   return std::move(*slot->result);
@@ -313,6 +327,11 @@ void MuxConnection::ReadLoop() noexcept {
           // daemon closes the connection next, and the waiting calls learn why. Other unknown
           // ids are late replies to calls that timed out, or replies to cancels.
           if (a.id == 0 && a.reply->error) daemon_error_ = a.reply->error->ToString();
+          continue;
+        }
+        if (a.reply && a.reply->chunk) {  // a piece of a streamed render: the call goes on
+          it->second->chunks.push_back(std::move(a.reply->html));
+          wake.push_back(it->second);
           continue;
         }
         // An undecodable reply whose id could be read fails that call only.

@@ -29,6 +29,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -74,8 +76,11 @@ class MuxConnection {
   // whole (the connection was already dead, or it died before the frame was entirely written),
   // which makes one retry on a new connection safe. A frame written whole before the connection
   // died fails with kUnavailable and *not_sent = false. kTimeout: the deadline passed.
+  // With on_chunk, chunk frames of a streamed render with this id (ipc::Reply::chunk) are passed
+  // to it on the calling thread, in order, while the call waits for the final reply.
+  using ChunkFn = std::function<void(std::string&& html)>;
   ipc::Result<ipc::Reply> Call(std::uint64_t id, std::string_view frame, Clock::time_point deadline,
-                               bool* not_sent);
+                               bool* not_sent, const ChunkFn& on_chunk = nullptr);
   // Queues a frame whose reply nobody waits for (a cancel); failures are ignored. Returns at
   // once unless this thread becomes the writer.
   void SendOnly(std::string_view frame);
@@ -92,6 +97,7 @@ class MuxConnection {
   struct Slot {
     std::condition_variable cv;
     std::optional<ipc::Result<ipc::Reply>> result;
+    std::deque<std::string> chunks;  // html of chunk frames not yet taken by the caller
     bool not_sent = false;    // with an error result: the frame never left whole
     std::uint64_t batch = 0;  // the number of the batch that holds the frame
   };

@@ -1,5 +1,6 @@
 // A bundle that needs the web platform (URL, AbortController, Response, fetch, import(),
-// AsyncLocalStorage) rendered through the real daemon, with and without a snapshot cache.
+// AsyncLocalStorage, streams, structuredClone, crypto, btoa) rendered through the real daemon,
+// with and without a snapshot cache.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,7 +13,8 @@ namespace ssrd::testing {
 namespace {
 
 constexpr char kExpected[] =
-    "<h1>Lamp 7</h1><span>/products/7</span><p>2 a=1&z=2 true hit refused</p>";
+    "<h1>Lamp 7</h1><span>/products/7</span><p>2 a=1&z=2 true hit refused</p>"
+    "<footer>Lamp 7</footer><i>36 b2s=</i>";
 
 std::string Page(const DaemonProcess& daemon, std::uint64_t id) {
   auto conn = RawConnection::Connect(daemon.socket_path());

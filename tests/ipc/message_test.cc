@@ -1143,6 +1143,31 @@ std::vector<Vector> Vectors() {
                "76 65 64 03 a8 72 65 73 74 61 72 74 73 00 a9 68\n"
                "65 61 70 5f 75 73 65 64 ce 00 10 00 00 a3 72 73\n"
                "73 ce 02 00 00 00"});
+  Request streamed;
+  streamed.id = 6;
+  streamed.op = Op::kRender;
+  streamed.component = "Page";
+  streamed.stream = true;
+  frame.clear();
+  EncodeRequest(streamed, &frame);
+  v.push_back({"streamed render request", frame, "00 00 00 30 86 a2 69 64 06 a1 76 01 a2 6f 70 a6\n"
+               "72 65 6e 64 65 72 a9 63 6f 6d 70 6f 6e 65 6e 74\n"
+               "a4 50 61 67 65 a5 70 72 6f 70 73 80 a6 73 74 72\n"
+               "65 61 6d c3"});
+  frame.clear();
+  EncodeChunk(6, "<h1>Hi</h1>", &frame);
+  v.push_back({"chunk frame", frame, "00 00 00 1f 82 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "06 a5 63 68 75 6e 6b ab 3c 68 31 3e 48 69 3c 2f\n"
+               "68 31 3e"});
+  Reply last;
+  last.id = 6;
+  last.html = "<p>end</p>";
+  frame.clear();
+  EncodeReply(last, &frame);
+  v.push_back({"final reply of a stream", frame, "00 00 00 39 86 a2 69 64 cf 00 00 00 00 00 00 00\n"
+               "06 a2 6f 6b c3 a4 68 74 6d 6c aa 3c 70 3e 65 6e\n"
+               "64 3c 2f 70 3e a4 68 65 61 64 a0 a6 73 74 61 74\n"
+               "75 73 cc c8 a7 63 6f 6e 73 6f 6c 65 90"});
   return v;
 }
 
@@ -1158,6 +1183,32 @@ TEST(ProtocolDocTest, DocumentShowsEveryVector) {
   for (const Vector& v : Vectors()) {
     EXPECT_NE(text.str().find(v.hex), std::string::npos) << v.name << " not in docs/protocol.md";
   }
+}
+
+TEST(ProtocolDocTest, StreamVectorsDecode) {
+  const std::vector<Vector> v = Vectors();
+  const Vector* request = nullptr;
+  const Vector* chunk = nullptr;
+  for (const Vector& x : v) {
+    if (x.name == "streamed render request") request = &x;
+    if (x.name == "chunk frame") chunk = &x;
+  }
+  ASSERT_TRUE(request && chunk);
+  EXPECT_TRUE(MustDecode(Payload(request->frame)).stream);
+  auto decoded = DecodeReply(Payload(chunk->frame));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(decoded->chunk);
+  EXPECT_EQ(decoded->id, 6u);
+  EXPECT_EQ(decoded->html, "<h1>Hi</h1>");
+  EXPECT_TRUE(IsChunkPayload(Payload(chunk->frame)));
+  EXPECT_FALSE(IsChunkPayload(Payload(v[3].frame)));  // an ordinary reply
+  // A chunk frame has only id and chunk: an "ok" beside it is not a chunk frame.
+  EXPECT_FALSE(DecodeReply(std::string("\x83\xa2id\x06\xa5" "chunk\xa1x\xa2ok\xc3", 16)).ok());
+  // "stream" is type-checked like every field.
+  DecodeFailure failure;
+  EXPECT_FALSE(DecodeRequest(std::string("\x84\xa2id\x01\xa2op\xa4ping\xa6stream\x01\xa1v\x01", 24),
+                             &failure));
+  EXPECT_EQ(failure.error.message, "field \"stream\" must be a boolean");
 }
 
 TEST(ProtocolDocTest, VectorsDecode) {
@@ -1178,7 +1229,7 @@ TEST(ProtocolDocTest, VectorsDecode) {
 
 TEST(ProtocolDocTest, SupervisionVectorsDecode) {
   const std::vector<Vector> v = Vectors();
-  ASSERT_EQ(v.size(), 10u);
+  ASSERT_EQ(v.size(), 13u);
   const Request no_retry = MustDecode(Payload(v[7].frame));
   EXPECT_FALSE(no_retry.retry);
   EXPECT_EQ(no_retry.component, "Greeting");

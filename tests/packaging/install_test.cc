@@ -64,7 +64,8 @@ TEST(Install, EmbedsThePoolAndTheClientFromOutsideTheTree) {
                            "lib/cmake/ssrd/ssrdConfig.cmake", "lib/cmake/ssrd/ssrdTargets.cmake",
                            "lib/systemd/system/ssrd.service", "lib/systemd/system/ssrd.socket",
                            "share/doc/ssrd/ssrd.toml.example", "lib/pkgconfig/ssrd-pool.pc",
-                           "lib/pkgconfig/ssrd-client.pc"}) {
+                           "lib/pkgconfig/ssrd-client.pc", "share/man/man1/ssrd.1",
+                           "share/man/man1/ssrctl.1", "share/man/man1/ssrd-worker.1"}) {
     EXPECT_TRUE(Exists(prefix + "/" + file)) << file;
   }
   // The installed unit starts the installed ssrd with the installed config path.
@@ -78,6 +79,33 @@ TEST(Install, EmbedsThePoolAndTheClientFromOutsideTheTree) {
                                   std::chrono::seconds(60));
     EXPECT_TRUE(Ran(verify));
     EXPECT_EQ(verify.out + verify.err, "");
+  }
+
+  // The man pages, made from each program's --help, render without a warning from man or groff
+  // (checked the way lintian checks them), hold the options, and say nothing of the build machine.
+  for (const std::string page : {"ssrd", "ssrctl", "ssrd-worker"}) {
+    const std::string path = prefix + "/share/man/man1/" + page + ".1";
+    RunResult warnings = RunProgram(
+        "/bin/sh",
+        {"-c", "LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z \"$1\"",
+         "sh", path},
+        std::chrono::seconds(60));
+    EXPECT_TRUE(Ran(warnings)) << page;
+    EXPECT_EQ(warnings.err, "") << page;
+    RunResult text = RunProgram("/bin/sh", {"-c", "MANWIDTH=100 man -l \"$1\"", "sh", path},
+                                std::chrono::seconds(60), {{"LC_ALL", "C.UTF-8"}});
+    ASSERT_TRUE(Ran(text)) << page;
+    EXPECT_NE(text.out.find("--help"), std::string::npos) << page;
+    const std::string uid = std::to_string(getuid());
+    for (const std::string& machine : {kBuild, "/tmp/ssrd-" + uid + ".sock",
+                                       "/tmp/ssrd-cache-" + uid}) {
+      EXPECT_EQ(text.out.find(machine), std::string::npos) << page << " names " << machine;
+    }
+  }
+  const std::string ssrd_page = ReadFileOrEmpty(prefix + "/share/man/man1/ssrd.1");
+  for (const char* expected : {"\\-\\-bundle", "\\-\\-drain\\-timeout\\-ms", ".SH FILES",
+                               ".SH \"EXIT STATUS\"", "ssrd snapshot"}) {
+    EXPECT_NE(ssrd_page.find(expected), std::string::npos) << expected;
   }
 
   // No installed program may find its libraries through the build tree.

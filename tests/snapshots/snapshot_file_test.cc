@@ -1,4 +1,5 @@
 #include "snapshots/snapshot_file.h"
+#include "snapshots/snapshot_key.h"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +108,17 @@ TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
   EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "production", "10.2.154.27-node.37"));
   EXPECT_EQ(a.rfind(dir_ + "/", 0), 0u);
   EXPECT_EQ(a.substr(a.size() - 5), ".snap");
+}
+
+// A snapshot of another build's runtime (other web APIs, other native functions) is keyed out.
+TEST_F(SnapshotFileTest, ThePathCoversThisBuildsRuntime) {
+  ASSERT_EQ(kRuntimeFingerprint.size(), 16u);
+  EXPECT_EQ(kRuntimeFingerprint.find_first_not_of("0123456789abcdef"), std::string_view::npos);
+  EXPECT_EQ(SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37"),
+            dir_ + "/" +
+                SnapshotKey("bundle A", "10.2.154.26-node.37",
+                            "node_env=production;runtime=" + std::string(kRuntimeFingerprint)) +
+                ".snap");
 }
 
 }  // namespace

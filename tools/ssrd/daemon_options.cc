@@ -130,6 +130,11 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
                  "close a connection with no request in flight after this long without a frame "
                  "(0 = never)")
       ->capture_default_str();
+  app.add_option("--max-client-backlog-mb", s.max_client_backlog_mb,
+                 "replies and stream chunks a client has not read yet; past this its connection "
+                 "is closed and its streamed renders stopped")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   auto valid_mode = [](const std::string& v) {
     if (v.empty()) return std::string();
     auto mode = ParseSocketMode(v);

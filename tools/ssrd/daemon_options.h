@@ -24,6 +24,7 @@ struct DaemonSettings {
   // Client connections (socket_server.h): ssrd lowers max_connections to what the fd limit allows.
   std::size_t max_connections = 4096;
   std::uint32_t idle_timeout_ms = 60000;
+  std::size_t max_client_backlog_mb = 64;
   SocketAccessSettings access{"0660", "", {}, {}};
 };
 

@@ -311,6 +311,7 @@ int main(int argc, char** argv) {
   if (settings.reuse_context) options.isolation = "shared";
   ssrd::pool::SocketServerOptions server_options;
   server_options.idle_timeout_ms = settings.idle_timeout_ms;
+  server_options.max_backlog_bytes = settings.max_client_backlog_mb << 20;
   if (auto access = ssrd::tools::ApplySocketAccessSettings(settings.access, &server_options);
       !access.ok()) {
     PrintError(access.error().message);

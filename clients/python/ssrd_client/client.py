@@ -56,6 +56,97 @@ class RenderResult:
     console: list = field(default_factory=list)  # [(level, text), ...] logged by the render
 
 
+def _render_request(component, props, *, hydrate, hydrate_id, hydrate_global, nonce, combine,
+                    url):
+    if not isinstance(component, str):
+        raise TypeError("component must be a str")
+    if props is not None and not isinstance(props, dict):
+        raise TypeError("props must be a dict or None")
+    request = {"v": 1, "op": "render", "component": component}
+    if props is not None:
+        request["props"] = props
+    if url is not None:
+        request["url"] = url
+    if hydrate:
+        request["hydrate"] = True
+        if hydrate_id is not None:
+            request["hydrate_id"] = hydrate_id
+        if hydrate_global is not None:
+            request["hydrate_global"] = hydrate_global
+        if nonce is not None:
+            request["nonce"] = nonce
+        if combine:
+            request["combine"] = True
+    return request
+
+
+def _result_of(reply, html=None):
+    return RenderResult(
+        html=reply.get("html", "") if html is None else html,
+        head=reply.get("head", ""),
+        status=reply.get("status", 200),
+        script=reply.get("script", ""),
+        console=[tuple(entry) for entry in reply.get("console") or []],
+    )
+
+
+class RenderStream:
+    """A streamed render (Client.render_stream): iterate it once for the html pieces; then
+    ``result`` is the RenderResult of the final reply (html ""). Not thread-safe."""
+
+    def __init__(self, client, request, timeout):
+        self._client = client
+        self._request = request
+        self._timeout = timeout
+        self._started = False
+        self.result = None
+
+    def __iter__(self):
+        if self._started:
+            raise RuntimeError("a RenderStream can be iterated only once")
+        self._started = True
+        return self._pieces()
+
+    def _pieces(self):
+        client = self._client
+        timeout, deadline = client._deadline(self._request, self._timeout)
+        for attempt in (0, 1):
+            conn = client._connection(timeout if timeout is not None else 30.0)
+            try:
+                request_id, waiter = conn.send(dict(self._request), streaming=True)
+            except ConnectionError as exc:
+                if attempt == 1:
+                    raise SsrdError("unavailable", f"cannot reach ssrd: {exc}") from exc
+                continue  # nothing was sent: safe to send again on a new connection
+            yielded = settled = False
+            try:
+                while not settled:
+                    chunks, settled = conn.take_chunks(waiter)
+                    for html in chunks:
+                        yielded = True
+                        yield html
+                    if chunks or settled:
+                        continue
+                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    if not waiter.event.wait(left):
+                        raise SsrdTimeout(f"no end of the stream from ssrd within {timeout:g} s")
+            finally:
+                if not settled:  # timed out, or the consumer left early: stop the render
+                    conn.forget(request_id)
+                    conn.send_no_reply({"v": 1, "op": "cancel", "target": request_id})
+            if waiter.error is not None:
+                if waiter.not_sent and attempt == 0 and not yielded:
+                    continue
+                raise waiter.error
+            reply = waiter.reply
+            if not reply.get("ok", False):
+                raise error_from_reply(reply)
+            self.result = _result_of(reply, html="")
+            if reply.get("html"):
+                yield reply["html"]
+            return
+
+
 class Client:
     def __init__(self, socket_path=None, timeout=30.0, pool_size=1):
         if pool_size < 1:
@@ -92,33 +183,28 @@ class Client:
         CSP nonce; combine: the daemon appends the script to ``html`` as well.
         Raises SsrdTimeout past ``timeout`` seconds (default: the client's), SsrdError otherwise.
         """
-        if not isinstance(component, str):
-            raise TypeError("component must be a str")
-        if props is not None and not isinstance(props, dict):
-            raise TypeError("props must be a dict or None")
-        request = {"v": 1, "op": "render", "component": component}
-        if props is not None:
-            request["props"] = props
-        if url is not None:
-            request["url"] = url
-        if hydrate:
-            request["hydrate"] = True
-            if hydrate_id is not None:
-                request["hydrate_id"] = hydrate_id
-            if hydrate_global is not None:
-                request["hydrate_global"] = hydrate_global
-            if nonce is not None:
-                request["nonce"] = nonce
-            if combine:
-                request["combine"] = True
-        reply = self._call(request, timeout)
-        return RenderResult(
-            html=reply.get("html", ""),
-            head=reply.get("head", ""),
-            status=reply.get("status", 200),
-            script=reply.get("script", ""),
-            console=[tuple(entry) for entry in reply.get("console") or []],
-        )
+        request = _render_request(component, props, hydrate=hydrate, hydrate_id=hydrate_id,
+                                  hydrate_global=hydrate_global, nonce=nonce, combine=combine,
+                                  url=url)
+        return _result_of(self._call(request, timeout))
+
+    def render_stream(self, component, props=None, *, hydrate=False, hydrate_id=None,
+                      hydrate_global=None, nonce=None, combine=False, url=None, timeout=None):
+        """Renders like ``render``, with the html as a stream (docs/protocol.md, "Streaming").
+
+        Returns a RenderStream: iterating it yields the page's html as pieces of str, as they
+        arrive (the last piece comes from the final reply; with ``combine`` it ends with the
+        hydration script); once the iteration has ended, its ``result`` holds head, status,
+        script and console (and an empty html). Errors are raised from the iteration, also after
+        some pieces were yielded (those are then not a page). ``timeout`` bounds the whole
+        stream. Leaving the iteration early (break, close(), an exception in the consumer)
+        cancels the render at the daemon. Nothing is sent before the iteration starts.
+        """
+        request = _render_request(component, props, hydrate=hydrate, hydrate_id=hydrate_id,
+                                  hydrate_global=hydrate_global, nonce=nonce, combine=combine,
+                                  url=url)
+        request["stream"] = True
+        return RenderStream(self, request, timeout)
 
     def ping(self, timeout=None):
         """Returns the protocol version the daemon speaks (1)."""
@@ -167,14 +253,18 @@ class Client:
             old.close()
         return conn
 
-    def _call(self, request, timeout):
+    def _deadline(self, request, timeout):
+        """The call's timeout in seconds (or None) and its monotonic deadline; a render is told
+        the same deadline, so the daemon stops working on it when the caller gives up."""
         timeout = self.timeout if timeout is None else timeout
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be positive")
         if timeout is not None and request["op"] == "render":
-            # The daemon stops working on the request at the same deadline.
             request["timeout_ms"] = max(1, math.ceil(timeout * 1000))
-        deadline = None if timeout is None else time.monotonic() + timeout
+        return timeout, None if timeout is None else time.monotonic() + timeout
+
+    def _call(self, request, timeout):
+        timeout, deadline = self._deadline(request, timeout)
         for attempt in (0, 1):
             conn = self._connection(timeout if timeout is not None else 30.0)
             try:

@@ -38,14 +38,16 @@ class _Waiter:
     """One request in flight: the reader (or the writer, on failure) fills it, the caller waits
     on it. ``not_sent``: with ``error``, the frame certainly never reached the daemon whole."""
 
-    __slots__ = ("event", "reply", "error", "not_sent", "batch")
+    __slots__ = ("event", "reply", "error", "not_sent", "batch", "chunks")
 
-    def __init__(self):
+    def __init__(self, streaming=False):
         self.event = threading.Event()
         self.reply = None
         self.error = None
         self.not_sent = False
         self.batch = 0  # the number of the batch that holds the frame
+        # A streamed render: the html of chunk frames not yet taken (take_chunks); None otherwise.
+        self.chunks = [] if streaming else None
 
 
 class Connection:
@@ -92,17 +94,31 @@ class Connection:
             return {"frames_queued": self._frames_queued, "writes": self._writes,
                     "reads": self._reads}
 
-    def send(self, message):
+    def send(self, message, streaming=False):
         """Queues one request (its "id" is assigned here) and returns (id, waiter).
+
+        streaming: the request asks for a stream; the html of its chunk frames gathers in the
+        waiter (take_chunks) and its ``event`` is set for each, until the final reply.
 
         Raises ConnectionError if the connection is already dead: nothing was sent, so the request
         may be sent again elsewhere. A write that fails later reaches the waiter instead (``error``,
         and ``not_sent`` when the frame did not leave whole). Returns at once unless this thread
         becomes the writer.
         """
-        waiter = _Waiter()
+        waiter = _Waiter(streaming)
         request_id = self._enqueue(message, waiter)
         return request_id, waiter
+
+    def take_chunks(self, waiter):
+        """A streamed request's chunks that arrived since the last call (a list of str), and
+        whether the waiter is settled (reply or error). With nothing to take and nothing settled,
+        the waiter's event is cleared, so that waiting on it wakes for the next arrival."""
+        with self._lock:
+            chunks, waiter.chunks = waiter.chunks, []
+            settled = waiter.reply is not None or waiter.error is not None
+            if not chunks and not settled:
+                waiter.event.clear()
+        return chunks, settled
 
     def forget(self, request_id):
         """Stops waiting for a request (its deadline passed); a late reply is dropped."""
@@ -257,6 +273,12 @@ class Connection:
                     # closes the connection after it, so every request in flight is lost.
                     rejected = reply.get("error") or {}
                     break
+                if "chunk" in reply:  # a piece of a streamed render: its request stays in flight
+                    waiter = self._waiters.get(request_id)
+                    if waiter is not None and waiter.chunks is not None:
+                        waiter.chunks.append(reply["chunk"])
+                        wake.append(waiter)
+                    continue
                 waiter = self._waiters.pop(request_id, None)
                 if waiter is not None:  # None: the caller gave up, or a cancel's reply
                     waiter.reply = reply

@@ -1,53 +1,11 @@
-// Request and Response as data types: bodies from strings, ArrayBuffers, typed arrays and
-// URLSearchParams, read once with text()/json()/arrayBuffer()/bytes(); clone(). Workers have no
-// streams yet, so `body` is null and a ReadableStream body is refused with a clear error.
+// Request and Response as data types (Fetch standard); their bodies are body.js.
 import { Headers } from './headers.js';
 import { AbortSignal, AbortController } from './abort.js';
+import { isReadableStream } from './streams.js';
+import { Body, bodyUnusable, cloneBody, initBody, moveBody, setUrlSearchParamsClass } from './body.js';
 
-let URLClass, URLSearchParamsClass;
-export function setUrlClasses(url, params) { URLClass = url; URLSearchParamsClass = params; }
-
-const encoder = () => new TextEncoder();
-
-// Returns {bytes, type} for a body init, or null for no body.
-function extractBody(init) {
-  if (init === undefined || init === null) return null;
-  if (typeof init === 'string') return { bytes: encoder().encode(init), type: 'text/plain;charset=UTF-8' };
-  if (init instanceof ArrayBuffer) return { bytes: new Uint8Array(init.slice(0)), type: null };
-  if (ArrayBuffer.isView(init))
-    return { bytes: new Uint8Array(init.buffer.slice(init.byteOffset, init.byteOffset + init.byteLength)), type: null };
-  if (URLSearchParamsClass && init instanceof URLSearchParamsClass)
-    return { bytes: encoder().encode(init.toString()), type: 'application/x-www-form-urlencoded;charset=UTF-8' };
-  if (typeof init === 'object' && typeof init.getReader === 'function')
-    throw new TypeError('ReadableStream bodies are not supported in ssrd workers yet');
-  return { bytes: encoder().encode(String(init)), type: 'text/plain;charset=UTF-8' };
-}
-
-class Body {
-  #bytes = null;
-  #used = false;
-  _initBody(body, headers) {
-    const extracted = extractBody(body);
-    if (extracted === null) return;
-    this.#bytes = extracted.bytes;
-    if (extracted.type !== null && !headers.has('content-type')) headers.set('content-type', extracted.type);
-  }
-  _cloneBodyInto(other) {
-    if (this.#used) throw new TypeError('Body has already been used');
-    other.#bytes = this.#bytes;
-  }
-  get body() { return null; }
-  get bodyUsed() { return this.#used; }
-  #consume() {
-    if (this.#used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
-    this.#used = this.#bytes !== null;
-    return Promise.resolve(this.#bytes === null ? new Uint8Array(0) : this.#bytes);
-  }
-  bytes() { return this.#consume().then((b) => b.slice()); }
-  arrayBuffer() { return this.#consume().then((b) => b.slice().buffer); }
-  text() { return this.#consume().then((b) => new TextDecoder().decode(b)); }
-  json() { return this.text().then((t) => JSON.parse(t)); }
-}
+let URLClass;
+export function setUrlClasses(url, params) { URLClass = url; setUrlSearchParamsClass(params); }
 
 const forbiddenMethods = ['CONNECT', 'TRACE', 'TRACK'];
 const normalizedMethods = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
@@ -58,6 +16,8 @@ function normalizeMethod(method) {
   if (forbiddenMethods.includes(upper)) throw new TypeError("'" + method + "' HTTP method is unsupported.");
   return normalizedMethods.includes(upper) ? upper : method;
 }
+
+const kClone = Symbol('Request.clone');
 
 export class Request extends Body {
   #url; #method; #headers; #signal; #redirect; #credentials; #mode; #cache; #referrer; #integrity; #keepalive;
@@ -92,9 +52,16 @@ export class Request extends Body {
     if (init.body !== undefined && init.body !== null) {
       if (this.#method === 'GET' || this.#method === 'HEAD')
         throw new TypeError('Request with GET/HEAD method cannot have body.');
-      this._initBody(init.body, this.#headers);
+      if (isReadableStream(init.body) && init.duplex !== 'half')
+        throw new TypeError('RequestInit: duplex option is required when sending a body.');
+      initBody(this, init.body, this.#headers);
     } else if (from !== null) {
-      from._cloneBodyInto(this);
+      if (init[kClone] === true) {
+        cloneBody(from, this);
+      } else {
+        if (bodyUnusable(from)) throw new TypeError('Cannot construct a Request with a Request object that has already been used.');
+        moveBody(from, this);
+      }
     }
   }
   get url() { return this.#url; }
@@ -109,9 +76,10 @@ export class Request extends Body {
   get integrity() { return this.#integrity; }
   get keepalive() { return this.#keepalive; }
   get destination() { return ''; }
+  get duplex() { return 'half'; }
   clone() {
-    if (this.bodyUsed) throw new TypeError('Request body is already used');
-    return new Request(this);
+    if (bodyUnusable(this)) throw new TypeError('Request.clone: Body has already been consumed.');
+    return new Request(this, { [kClone]: true });
   }
 }
 Object.defineProperty(Request.prototype, Symbol.toStringTag, { value: 'Request', configurable: true });
@@ -135,7 +103,7 @@ export class Response extends Body {
     this.#headers = new Headers(init.headers);
     if (body !== null && body !== undefined) {
       if ([101, 103, 204, 205, 304].includes(status)) throw new TypeError('Response constructor: Invalid response status code ' + status);
-      this._initBody(body, this.#headers);
+      initBody(this, body, this.#headers);
     }
     if (init[kInternal] === 'error') this.#type = 'error';
   }
@@ -147,11 +115,11 @@ export class Response extends Body {
   get url() { return this.#url; }
   get redirected() { return false; }
   clone() {
-    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+    if (bodyUnusable(this)) throw new TypeError('Response.clone: Body has already been consumed.');
     const copy = new Response(null, { status: this.#status === 0 ? 200 : this.#status, statusText: this.#statusText, headers: this.#headers });
     copy.#status = this.#status;
     copy.#type = this.#type;
-    this._cloneBodyInto(copy);
+    cloneBody(this, copy);
     return copy;
   }
   static json(data, init = {}) {
@@ -168,7 +136,8 @@ export class Response extends Body {
     return response;
   }
   static redirect(url, status = 302) {
-    const parsed = new URLClass(String(url));
+    let parsed;
+    try { parsed = new URLClass(String(url)); } catch (e) { throw new TypeError('Failed to parse URL from ' + String(url)); }
     if (!redirectStatuses.includes(status)) throw new RangeError('Invalid status code ' + status);
     return new Response(null, { status, headers: { location: parsed.href } });
   }

@@ -1,6 +1,6 @@
 // A bundle that loads only with the worker's web platform (issue 12): a router that parses URLs
-// at the top level, a data layer that aborts and builds Responses, a lazy chunk, and a request
-// store in AsyncLocalStorage.
+// at the top level, a data layer that aborts and builds Responses, a lazy chunk, a request
+// store in AsyncLocalStorage, and a footer streamed through a TextEncoderStream into a Response.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 const routes = [new URL('/products/:id', 'https://shop.example'), new URL('/about', 'https://shop.example')];
@@ -18,6 +18,13 @@ async function loadData(id) {
   return { data, aborted: controller.signal.aborted, cache: response.headers.get('x-cache'), network };
 }
 
+async function footer(data) {
+  const copy = structuredClone(data);
+  const parts = new ReadableStream({ start(c) { c.enqueue('<footer>'); c.enqueue(copy.name); c.enqueue('</footer>'); c.close(); } });
+  const html = await new Response(parts.pipeThrough(new TextEncoderStream())).text();
+  return html + '<i>' + crypto.randomUUID().length + ' ' + btoa('ok') + '</i>';
+}
+
 export async function render({ component, props, url }) {
   const page = new URL(url || '/', 'https://shop.example');
   return requestStore.run({ path: page.pathname }, async () => {
@@ -27,6 +34,6 @@ export async function render({ component, props, url }) {
     const q = new URLSearchParams(page.search);
     q.sort();
     return '<h1>' + data.name + '</h1>' + badge(requestStore.getStore().path) +
-      '<p>' + [routes.length, q.toString(), aborted, cache, network].join(' ') + '</p>';
+      '<p>' + [routes.length, q.toString(), aborted, cache, network].join(' ') + '</p>' + await footer(data);
   });
 }
