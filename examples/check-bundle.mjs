@@ -24,7 +24,9 @@ const note = (name) => {
 const provided = {
   console, TextEncoder, TextDecoder, setTimeout, clearTimeout, setInterval, clearInterval,
   queueMicrotask, MessageChannel, MessagePort, URL, URLSearchParams, Event, EventTarget, CustomEvent,
-  DOMException, AbortController, AbortSignal, Headers, Request, Response,
+  DOMException, AbortController, AbortSignal, Headers, Request, Response, ReadableStream,
+  WritableStream, TransformStream, TextEncoderStream, TextDecoderStream, Blob, File, atob, btoa,
+  crypto, structuredClone,
   performance: { now: () => performance.now(), timeOrigin: performance.timeOrigin },
   process: { env: { NODE_ENV: 'production' }, nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)) },
   fetch: () => Promise.reject(new TypeError('fetch is not available in ssrd workers')),
@@ -35,8 +37,7 @@ for (const [name, value] of Object.entries(provided)) {
 }
 // Not in the worker: a probe sees undefined, as it would there.
 for (const name of ['setImmediate', 'window', 'document', 'navigator', 'require', 'Buffer',
-  'ReadableStream', 'WritableStream', 'TransformStream', 'structuredClone', 'requestAnimationFrame',
-  'location', 'localStorage']) {
+  'requestAnimationFrame', 'location', 'localStorage']) {
   Object.defineProperty(sandbox, name, { get() { note(`${name} (absent)`); return undefined; }, configurable: true });
 }
 

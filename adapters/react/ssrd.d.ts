@@ -22,8 +22,8 @@ export type Render = (request: RenderRequest) => RenderResult | Promise<RenderRe
 /** Options every createRender() takes. */
 export interface RenderOptions {
   /**
-   * Reserved for streaming replies (render will then return `{html: ReadableStream | AsyncIterable<string>, ...}`,
-   * with head, status and data read after the stream ends). `true` throws until the socket carries them.
+   * Reserved for the framework's streaming renderer (render will then return `{html: ReadableStream, ...}`,
+   * with head, status and data read after the stream ends, as the daemon does). `true` throws for now.
    */
   stream?: false;
 }

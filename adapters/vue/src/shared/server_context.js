@@ -42,8 +42,9 @@ export function resolveComponent(components, name) {
   return component;
 }
 
-// Streaming replies are planned (render will then return {html: ReadableStream, ...} with head,
-// status and data read after the stream ends); until the socket carries them, say so at build.
+// Streaming is planned: render will then return {html: ReadableStream, ...} from the framework's
+// streaming renderer, with head, status and data read after the stream ends, as the worker reads
+// them. Until the adapters do that, say so when the bundle loads.
 export function checkRenderOptions(options) {
   if (options && options.stream) {
     throw new TypeError('ssrd adapters: stream: true is not supported yet; renders are complete strings');
