@@ -1,6 +1,7 @@
 // Builds the two bundles with esbuild's JS API:
 //   dist/server.mjs  ESM for the ssrd worker: bare V8, no Node builtins.
 //   dist/client.js   browser IIFE that hydrates the server markup.
+//   dist/client.dev.js   the same in development mode (React's hydration warnings are on).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,9 @@ const common = {
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',
+  // @ssrd/react is a link to adapters/react: resolve its imports of react from here, so that
+  // the bundle holds one React, not a second copy from adapters/node_modules.
+  preserveSymlinks: true,
 };
 
 rmSync(dist, { recursive: true, force: true });
@@ -44,6 +48,16 @@ await build({
   minify: true,
 });
 
+await build({
+  ...common,
+  define: { 'process.env.NODE_ENV': '"development"' },
+  entryPoints: ['src/client.jsx'],
+  outfile: 'dist/client.dev.js',
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+});
+
 // A bare require() would throw in the worker at load time; esbuild leaves one
 // only for a module it could not bundle. (check.mjs runs the bundle in a bare
 // context for the full test: plain greps for window/document also hit React's
@@ -56,7 +70,7 @@ for (const pattern of [/\brequire\b/, /\bprocess\.env\b/]) {
   }
 }
 
-for (const file of ['server.mjs', 'client.js']) {
+for (const file of ['server.mjs', 'client.js', 'client.dev.js']) {
   const bytes = statSync(join(dist, file)).size;
   console.log(`dist/${file} ${(bytes / 1024).toFixed(1)} KiB (${bytes} bytes)`);
 }

@@ -695,12 +695,27 @@ class Report:
         return "\n".join(self.out).rstrip() + "\n"
 
 
+# Sections of the page measured by other means (bench/adapters/run.sh) follow this line; a run
+# of scripts/bench keeps them as they are.
+KEPT_MARKER = "<!-- Below: not written by scripts/bench, kept as it is. -->"
+
+
+def kept_tail(path):
+    try:
+        with open(path, encoding="utf-8") as old:
+            text = old.read()
+    except OSError:
+        return ""
+    at = text.find(KEPT_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    text = Report(*parse(args.results)).write()
+    text = Report(*parse(args.results)).write() + kept_tail(args.out)
     with open(args.out, "w", encoding="utf-8") as out:
         out.write(text)
     return 0

@@ -3,6 +3,11 @@ import os
 
 BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REACT_DIST = os.path.abspath(os.path.join(BASE_DIR, "..", "react-app", "dist"))
+# The client bundles of the example apps, one per framework (each app's dist/).
+FRAMEWORK_DISTS = {
+    name: os.path.abspath(os.path.join(BASE_DIR, "..", f"{name}-app", "dist"))
+    for name in ("react", "vue", "svelte", "preact")
+}
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG") == "1"

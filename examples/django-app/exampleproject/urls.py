@@ -5,7 +5,10 @@ from shop import views
 urlpatterns = [
     path("products/", views.products, name="products"),
     path("tiny/", views.tiny, name="tiny"),
+    # The checklist page of each example app (react, vue, svelte, preact), same template tag.
+    path("checklist/<str:framework>/", views.checklist, name="checklist"),
     # The client bundle, served by Django itself so the example needs no extra package; a real
     # deployment lets the web server or a CDN serve static files.
     path("static/client.js", views.client_bundle, name="client-bundle"),
+    path("static/<str:framework>/<str:name>", views.framework_bundle, name="framework-bundle"),
 ]

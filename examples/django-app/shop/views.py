@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 from django.views.static import serve
 
@@ -28,6 +29,40 @@ def products(request):
 def tiny(request):
     name = request.GET.get("name", "world")
     return render(request, "shop/tiny.html", {"title": f"Hello, {name}", "props": {"name": name}})
+
+
+CHECKLIST_ITEMS = [
+    {"id": 1, "text": "Milk", "done": True},
+    {"id": 2, "text": "Eggs", "done": False},
+    {"id": 3, "text": "Bread", "done": False},
+]
+CLIENT_BUNDLES = ("client.js", "client.dev.js")
+
+
+def checklist(request, framework):
+    """One page per framework, all through {% ssr %}: the component is the app's checklist
+    (ReactChecklist, VueChecklist, …). ?missing=1 renders the list that does not exist (the
+    component sets 404, which the tag does not pass on); ?dev=1 loads the development client
+    bundle, whose hydration checks are on."""
+    if framework not in settings.FRAMEWORK_DISTS:
+        raise Http404("no such framework")
+    title = request.GET.get("title", "Groceries")
+    props = {"title": title}
+    if request.GET.get("missing") != "1":
+        props["items"] = CHECKLIST_ITEMS
+    bundle = "client.dev.js" if request.GET.get("dev") == "1" else "client.js"
+    return render(request, "shop/checklist.html", {
+        "title": title,
+        "component": framework.capitalize() + "Checklist",
+        "props": props,
+        "client_bundle": f"/static/{framework}/{bundle}",
+    })
+
+
+def framework_bundle(request, framework, name):
+    if framework not in settings.FRAMEWORK_DISTS or name not in CLIENT_BUNDLES:
+        raise Http404("no such bundle")
+    return serve(request, name, document_root=settings.FRAMEWORK_DISTS[framework])
 
 
 def client_bundle(request):

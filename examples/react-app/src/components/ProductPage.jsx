@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Head } from '@ssrd/react';
 import { makeProducts, TAGS } from '../data/products.js';
 import { makeFormatters } from '../format.js';
 import { FilterBar } from './FilterBar.jsx';
@@ -8,7 +9,7 @@ import { ProductGrid } from './ProductGrid.jsx';
 
 const DEFAULT_TITLE = 'Catalogue';
 
-// The <title> the server puts in "head"; here so it uses the same default.
+// The page's <h1> and the <title> in the reply's head.
 export function pageTitle(props) {
   return props.title || DEFAULT_TITLE;
 }
@@ -33,6 +34,9 @@ export function ProductPage(props) {
 
   return (
     <div className="product-page">
+      <Head>
+        <title>{pageTitle(props)}</title>
+      </Head>
       <Header title={pageTitle(props)} cartCount={cartCount} />
       <main>
         <FilterBar

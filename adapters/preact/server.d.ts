@@ -1,0 +1,11 @@
+import type { ComponentType, VNode } from 'preact';
+import type { Components, Render, RenderOptions, ServerContext } from './ssrd.js';
+
+export interface PreactRenderOptions extends RenderOptions {
+  /** Put providers (router, store) around the page. */
+  wrap?: (vnode: VNode, ssr: ServerContext) => VNode;
+}
+
+/** The bundle's render(request): `export const render = createRender({Page})`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export declare function createRender(components: Components<ComponentType<any>>, options?: PreactRenderOptions): Render;

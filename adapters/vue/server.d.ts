@@ -1,0 +1,10 @@
+import type { App, Component } from 'vue';
+import type { Components, Render, RenderOptions, ServerContext } from './ssrd.js';
+
+export interface VueRenderOptions extends RenderOptions {
+  /** Install plugins (router, pinia) on each render's app. */
+  setup?: (app: App, ssr: ServerContext) => void | Promise<void>;
+}
+
+/** The bundle's render(request): `export const render = createRender({Page})`. */
+export declare function createRender(components: Components<Component>, options?: VueRenderOptions): Render;
