@@ -8,8 +8,7 @@ catches misspellings), and what the manifests count on from ssrd holds for the r
   stop escalation;
 - liveness probes /healthz and readiness /readyz, on the port metrics-listen binds, on an address
   the kubelet can reach (not loopback); a real ssrd with that configuration answers 200 on both;
-- every flag in the args is in `ssrd --help`, except --listen and --auth-token-file, which the TCP
-  listener will add (docs/operations.md); the image is ssrd:<project version>;
+- every flag in the args is in `ssrd --help`; the image is ssrd:<project version>;
 - sidecar: the app and ssrd mount the same emptyDir and the app's SSRD_SOCKET is ssrd's socket;
 - shared: the token file is in a Secret volume, the Service targets the --listen port, the HPA
   scales the Deployment on CPU and the container requests CPU, the PDB selects the pods and
@@ -30,9 +29,6 @@ import support
 DEPLOY = os.path.join(support.SOURCE_DIR, "deploy", "kubernetes")
 VALIDATOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kubernetes", "validate.mjs")
 SSRD = os.path.join(support.BUILD_DIR, "bin", "ssrd")
-# Flags of the TCP listener, not built yet (issue 9, part 3): the shared deployment uses them as
-# that work names them. Each takes a value.
-PENDING_FLAGS = {"--listen", "--auth-token-file"}
 WORKER_STOP_ESCALATION_S = 3  # docs/operations.md, "Signals": 1 s, then SIGTERM, 2 s, SIGKILL
 
 
@@ -66,18 +62,19 @@ def help_text():
     return support.run([SSRD, "--help"]).stdout
 
 
-def without_pending_flags(args, help_output):
-    """args less the pending flags (and their values) that this ssrd does not have yet."""
-    kept, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in PENDING_FLAGS and not re.search(rf"(^|[\s,]){re.escape(arg)}\b", help_output,
-                                                    re.M):
-            skip = True
-        else:
-            kept.append(arg)
-    return kept
+def for_this_machine(args, tmp):
+    """args with the TCP listener moved to a free loopback port and the token file (a Secret in
+    the cluster) replaced by one written here, so the same configuration runs in the test."""
+    local = list(args)
+    if "--listen" in local:
+        local[local.index("--listen") + 1] = f"127.0.0.1:{support.free_port()}"
+    if "--auth-token-file" in local:
+        tokens = os.path.join(tmp, "tokens")
+        with open(tokens, "w") as f:
+            f.write("a-test-token-of-32-characters-xx\n")
+        os.chmod(tokens, 0o600)
+        local[local.index("--auth-token-file") + 1] = tokens
+    return local
 
 
 class Workload:
@@ -125,7 +122,7 @@ class Workload:
         return env
 
     def effective_config(self, tmp, help_output):
-        args = without_pending_flags(self.write_config(tmp), help_output)
+        args = for_this_machine(self.write_config(tmp), tmp)
         printed = support.run([SSRD] + args + ["--print-config"], env=self.environment()).stdout
         config = {}
         for line in printed.splitlines():
@@ -192,13 +189,13 @@ class KubernetesManifestTest(unittest.TestCase):
             self.assertEqual(workload.ssrd["image"].rsplit("/", 1)[-1],
                              f"ssrd:{support.PROJECT_VERSION}", workload.source)
 
-    def test_every_flag_is_one_ssrd_has_or_the_tcp_listener_will_add(self):
+    def test_every_flag_is_one_ssrd_has(self):
         for workload in self.workloads:
             for arg in workload.ssrd.get("args", []):
                 if not arg.startswith("--"):
                     continue
                 known = re.search(rf"(^|[\s,]){re.escape(arg)}\b", self.help, re.M)
-                self.assertTrue(known or arg in PENDING_FLAGS, f"{workload.source}: {arg}")
+                self.assertTrue(known, f"{workload.source}: {arg}")
 
     def test_the_grace_period_covers_the_pause_the_drain_and_the_worker_stop(self):
         for workload in self.workloads:
@@ -221,7 +218,7 @@ class KubernetesManifestTest(unittest.TestCase):
                 self.assertEqual(workload.port_number(get["port"]), int(port),
                                  f"{workload.source} {probe}")
             # The same configuration, on this machine's loopback and the example app.
-            args = without_pending_flags(workload.write_config(tmp), self.help)
+            args = for_this_machine(workload.write_config(tmp), tmp)
             local_port = support.free_port()
             daemon = support.Daemon(
                 self.addCleanup,
