@@ -42,7 +42,7 @@ TEST_F(ClientStreamTest, PiecesReachTheCallbackInOrderThenTheResult) {
   RenderOptions options;
   options.hydrate = true;
   auto result = client_->RenderStream(
-      "Pieces", R"({"parts":["<a>","<b>","<c>"],"delay_ms":5})",
+      "Pieces", R"({"parts":["<a>","<b>","<c>"],"delay_ms":100})",
       [&](std::string_view html) {
         EXPECT_EQ(std::this_thread::get_id(), caller);  // on the calling thread
         pieces.emplace_back(html);

@@ -42,7 +42,9 @@ class ReactStreamingTest : public ::testing::Test {
   }
   void TearDown() override {
     conn_.reset();
-    if (daemon_) EXPECT_EQ(daemon_->Stop().exit_code, 0) << daemon_->Stderr();
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Stop().exit_code, 0) << daemon_->Stderr();
+    }
   }
   bool Send(const ipc::Request& request) {
     std::string frame;
@@ -92,12 +94,12 @@ TEST_F(ReactStreamingTest, TheStreamedPageIsNodesByteForByte) {
   ipc::Request request = PageRequest(1, 5);
   request.hydrate = true;
   ASSERT_TRUE(Send(request));
+  // How many chunks come depends on whether the 5 ms timer is still ahead when React waits for
+  // it (TheShellArrivesBeforeTheDataResolves checks the early shell); the page may not.
   std::string page;
-  int chunks = 0;
   for (;;) {
     ipc::Reply frame = Next();
     if (frame.chunk) {
-      ++chunks;
       page += frame.html;
       continue;
     }
@@ -106,7 +108,6 @@ TEST_F(ReactStreamingTest, TheStreamedPageIsNodesByteForByte) {
     EXPECT_NE(frame.script.find(R"("data":{"name":"Lamp"})"), std::string::npos) << frame.script;
     break;
   }
-  EXPECT_GE(chunks, 1);  // the shell left while the data was pending
   EXPECT_EQ(page, node_page);
   // The same bundle answers a request that did not ask for a stream with the whole page.
   auto whole = Call(*conn_, RenderRequest(3, "Page", R"({"name":"Lamp","price":"12 €","wait_ms":5})"));

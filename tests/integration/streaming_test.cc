@@ -88,7 +88,9 @@ class StreamingTest : public ::testing::Test {
     EXPECT_EQ(reply->html, "<p>plain</p>");
   }
   void TearDown() override {
-    if (daemon_) EXPECT_EQ(daemon_->Stop().exit_code, 0) << daemon_->Stderr();
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Stop().exit_code, 0) << daemon_->Stderr();
+    }
   }
 
   TempDir dir_;
@@ -99,7 +101,7 @@ class StreamingTest : public ::testing::Test {
 TEST_F(StreamingTest, PiecesArriveAsChunksWhileTheRenderWaitsThenTheFinalReply) {
   StartDaemon(1);
   RawConnection conn = Connect();
-  ipc::Request request = StreamRequest(1, "Pieces", R"({"parts":["<a>","<b>","<c>"],"delay_ms":5})");
+  ipc::Request request = StreamRequest(1, "Pieces", R"({"parts":["<a>","<b>","<c>"],"delay_ms":100})");
   request.hydrate = true;
   ASSERT_TRUE(Send(conn, request));
   Streamed s = ReadStream(conn, 1);

@@ -17,7 +17,7 @@ class RenderStreamTest(unittest.TestCase):
 
     def test_pieces_then_the_result(self):
         stream = self.client.render_stream(
-            "Pieces", {"parts": ["<a>", "<b>", "<c>"], "delay_ms": 5}, hydrate=True)
+            "Pieces", {"parts": ["<a>", "<b>", "<c>"], "delay_ms": 100}, hydrate=True)
         self.assertIsInstance(stream, RenderStream)
         self.assertIsNone(stream.result)
         pieces = list(stream)
