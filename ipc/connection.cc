@@ -85,6 +85,7 @@ void Connection::OnRead(ssize_t nread, const uv_buf_t* buf) noexcept {
     Close(/*graceful=*/nread == UV_EOF);
     return;
   }
+  reads_total_.fetch_add(1, std::memory_order_relaxed);
   decoder_.Feed(buf->base, static_cast<std::size_t>(nread));
   std::string payload;
   while (!closing_) {

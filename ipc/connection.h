@@ -10,7 +10,9 @@
 // the loop thread only and must not throw. After Close(), no on_frame is delivered.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -58,6 +60,9 @@ class Connection {
   std::size_t pending_write_bytes() const { return pending_write_bytes_; }
   // Writes handed to libuv so far, each one writev() of every frame queued in a turn (tests).
   std::size_t writes_issued() const { return writes_issued_; }
+  // Reads that brought bytes, on every Connection of the process: a loop that polls before it
+  // sleeps (pool/busy_poll.h) watches it to tell a busy turn from an idle one.
+  static std::uint64_t reads_total() { return reads_total_.load(std::memory_order_relaxed); }
   void* user_data = nullptr;  // owner's tag, untouched by Connection
 
   Connection(const Connection&) = delete;
@@ -88,6 +93,7 @@ class Connection {
   uv_check_t* check_ = nullptr;
   bool flush_armed_ = false;
   std::size_t writes_issued_ = 0;
+  static inline std::atomic<std::uint64_t> reads_total_{0};
   bool closing_ = false;
   bool close_when_flushed_ = false;
 };

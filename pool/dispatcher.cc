@@ -189,10 +189,13 @@ void Dispatcher::Dispatch() noexcept {
     job.started_at = now;
     job.render_started_at = now;  // from the front of the worker's jobs: see OnWorkerReply
     ++job.attempts;
-    spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)", TagOf(job.log_tag, client_id),
-                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
-                  idle->process->pid(), job.id,
-                  MillisSince(job.queued_at));
+    // Checked first: the arguments (a tag, an escaped name) cost allocations on every request.
+    if (spdlog::should_log(spdlog::level::trace)) {
+      spdlog::trace("{} {} {} -> worker {} (job {}, queued {:.1f} ms)",
+                    TagOf(job.log_tag, client_id), ipc::OpName(job.request.op),
+                    ipc::EscapeForLog(job.request.component), idle->process->pid(), job.id,
+                    MillisSince(job.queued_at));
+    }
     // Behind another job, its deadline may pass while it waits: the sweep answers it then.
     Clock::time_point due = idle->jobs.empty() ? job.deadline + kDeadlineBackstop : job.deadline;
     idle->jobs.push_back(std::move(job));
@@ -296,10 +299,11 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
     slots_[worker.slot]->backoff_ms = 0;
     samples_.Offer(job.request);
     CountOutcome(std::nullopt);
-    spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
-                  ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
-                  process.pid(),
-                  MillisSince(job.started_at));
+    if (spdlog::should_log(spdlog::level::debug)) {
+      spdlog::debug("{} {} {} on worker {}: {:.1f} ms", TagOf(job.log_tag, job.request.id),
+                    ipc::OpName(job.request.op), ipc::EscapeForLog(job.request.component),
+                    process.pid(), MillisSince(job.started_at));
+    }
   } else {
     ++counters_.errors;
     auto decoded = ipc::DecodeReply(payload);

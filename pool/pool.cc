@@ -74,6 +74,10 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options, std::vector<ipc::Request> warmu
     spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-dir", options_.snapshot_dir});
   }
   spawn.extra_args.insert(spawn.extra_args.end(), {"--isolation", options_.isolation});
+  if (options_.busy_poll_us != 0) {
+    spawn.extra_args.insert(spawn.extra_args.end(),
+                            {"--busy-poll-us", std::to_string(options_.busy_poll_us)});
+  }
   dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn),
                                              std::move(warmup_file_requests));
 }

@@ -545,7 +545,7 @@ void SocketServer::State::OnFrame(std::uint64_t serial, ipc::Connection& c,
       ipc::Reply reply;
       reply.id = request->id;
       c.Write(EncodeOkPayload(reply));
-      spdlog::debug("{} ping", Tag(serial, request->id));
+      if (spdlog::should_log(spdlog::level::debug)) spdlog::debug("{} ping", Tag(serial, request->id));
       return;
     }
     case ipc::Op::kStats: {

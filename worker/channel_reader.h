@@ -27,6 +27,8 @@
 #include <string>
 #include <thread>
 
+#include <poll.h>
+
 #include "ipc/frame.h"
 #include "ipc/message.h"
 #include "worker/render_watchdog.h"
@@ -47,7 +49,9 @@ class ChannelReader {
     std::uint64_t frame = 0;       // its number on the channel: 1, 2, ... in reading order
   };
 
-  ChannelReader(int fd, RenderWatchdog* watchdog);
+  // busy_poll: how long Next() polls an empty channel before it sleeps in the kernel.
+  ChannelReader(int fd, RenderWatchdog* watchdog,
+                std::chrono::microseconds busy_poll = std::chrono::microseconds(0));
   ~ChannelReader();
 
   // Blocks until a frame or the end of the channel.
@@ -68,8 +72,11 @@ class ChannelReader {
   void CloseLocked(std::string why);
   // Arms (or disarms) the helper's one-shot watch of the channel.
   void ArmHelper(bool armed);
+  // poll() without sleeping for up to busy_poll_: its result, 0 when nothing came.
+  int BusyPoll(pollfd* channel) const;
 
   int fd_;
+  std::chrono::microseconds busy_poll_;
   RenderWatchdog* watchdog_;
   int epoll_fd_ = -1;  // the helper's: the channel (one-shot) and stop_fd_
   int stop_fd_ = -1;   // eventfd; readable = the destructor wants the helper to return

@@ -97,10 +97,17 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
     if (reply.error->code == ipc::ErrorCode::kTimeout) {
       NoteUnhandledRejection(engine->last_unhandled_rejections(), &reply.error->message);
     }
-    std::string where = FirstFrame(reply.error->stack);
-    spdlog::warn("[req {}] render {} failed: {}{}", request.id,
-                 ipc::EscapeForLog(request.component), ipc::EscapeForLog(reply.error->ToString()),
-                 where.empty() ? "" : " (" + ipc::EscapeForLog(where) + ")");
+    // A cancel is the supervisor's own decision (a client cancelled, or an idle worker took the
+    // job over): the supervisor logs what matters about it, and a warning per steal under load
+    // would fill the log.
+    const auto level = reply.error->code == ipc::ErrorCode::kCancelled ? spdlog::level::debug
+                                                                       : spdlog::level::warn;
+    if (spdlog::should_log(level)) {
+      std::string where = FirstFrame(reply.error->stack);
+      spdlog::log(level, "[req {}] render {} failed: {}{}", request.id,
+                  ipc::EscapeForLog(request.component), ipc::EscapeForLog(reply.error->ToString()),
+                  where.empty() ? "" : " (" + ipc::EscapeForLog(where) + ")");
+    }
     return reply;
   }
   reply.html = std::move(out->html);
@@ -169,10 +176,11 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) 
   return reply;
 }
 
-LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max_reply_bytes) {
+LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max_reply_bytes,
+                       unsigned busy_poll_us) {
   // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
   RenderWatchdog watchdog(engine);
-  ChannelReader reader(channel_fd, &watchdog);
+  ChannelReader reader(channel_fd, &watchdog, std::chrono::microseconds(busy_poll_us));
   std::unordered_set<std::string> warned;
   for (;;) {
     ChannelReader::Incoming in = reader.Next();

@@ -38,7 +38,10 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 // Serves requests until the channel closes (end of file, also in the middle of a render, which is
 // then stopped and not answered), the engine is poisoned, or a frame is too large. Joins its
 // threads before it returns.
+// busy_poll_us: after each reply, poll the channel that long before sleeping in the kernel
+// (docs/architecture.md, "Busy polling").
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine,
-                       std::size_t max_reply_bytes = ipc::kDefaultMaxFrameBytes);
+                       std::size_t max_reply_bytes = ipc::kDefaultMaxFrameBytes,
+                       unsigned busy_poll_us = 0);
 
 }  // namespace ssrd::worker

@@ -181,7 +181,8 @@ int WorkerMain(int argc, char** argv) {
   if (!WriteHello(options->channel_fd, hello)) return 0;
 
   LoopEnd end =
-      RunRequestLoop(options->channel_fd, engine.value().get(), options->max_frame_bytes);
+      RunRequestLoop(options->channel_fd, engine.value().get(), options->max_frame_bytes,
+                     options->busy_poll_us);
   return ExitCode(end);
 }
 

@@ -31,6 +31,9 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
   app.add_option("--max-frame-bytes", options.max_frame_bytes,
                  "largest reply the supervisor accepts; a bigger one is answered too_large")
       ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 32));
+  app.add_option("--busy-poll-us", options.busy_poll_us,
+                 "after a reply, keep polling the channel this long before sleeping (0 = sleep)")
+      ->check(CLI::Range(0u, 100000u));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

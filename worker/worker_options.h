@@ -32,6 +32,7 @@ struct WorkerOptions {
   bool build_snapshot = false;
   std::string isolation = "guarded";  // isolates::ParseIsolation accepts it
   std::size_t max_frame_bytes = ipc::kDefaultMaxFrameBytes;  // largest reply payload written
+  unsigned busy_poll_us = 0;  // after a reply, poll the channel this long before sleeping
 };
 
 // Parses argv. On --help, or on an invalid command line (after printing CLI11's message to

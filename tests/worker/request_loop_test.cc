@@ -114,6 +114,37 @@ TEST(RunRequestLoopTest, AnswersInOrderAndEndsAtEof) {
   close(sv[1]);
 }
 
+// With busy polling the worker looks at its channel without sleeping after each reply: a request
+// that comes during that time, and the end of file, must be seen just as after a sleep.
+TEST(RunRequestLoopTest, BusyPollingSeesRequestsAndTheEndOfFileThatComeWhileItPolls) {
+  auto engine = NewEngine();
+  ASSERT_NE(engine, nullptr);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  LoopEnd end = LoopEnd::kProtocolError;
+  // Long enough that every frame below arrives while the worker polls.
+  std::thread loop([&] {
+    end = RunRequestLoop(sv[1], engine.get(), ipc::kDefaultMaxFrameBytes, 2'000'000);
+  });
+  ipc::FrameDecoder decoder;
+  std::string payload;
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    std::string frame;
+    ipc::EncodeRequest(RenderRequest(id, "Hello", R"({"name":"P"})"), &frame);
+    ASSERT_TRUE(ipc::WriteAll(sv[0], frame).ok());
+    ASSERT_TRUE(ipc::ReadFrame(sv[0], &decoder, &payload).ok());
+    auto reply = ipc::DecodeReply(payload);
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(reply->id, id);
+    EXPECT_EQ(reply->html, "<p>Hello P</p>");
+  }
+  shutdown(sv[0], SHUT_WR);
+  loop.join();
+  EXPECT_EQ(end, LoopEnd::kChannelClosed);
+  close(sv[0]);
+  close(sv[1]);
+}
+
 TEST(RunRequestLoopTest, EndOfFileStopsTheRenderInFlightWithoutAReply) {
   auto engine = NewEngine("stoppable.mjs");
   ASSERT_NE(engine, nullptr);

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "ipc/log_escape.h"
+#include "pool/busy_poll.h"
 #include "pool/pool.h"
 #include "pool/snapshot_build.h"
 #include "pool/socket_server.h"
@@ -242,7 +243,7 @@ class Daemon {
       std::printf("ssrd: ready on %s with %u workers\n", where.c_str(), pool_->options().workers);
       std::fflush(stdout);
     });
-    uv_run(loop_, UV_RUN_DEFAULT);
+    ssrd::pool::RunLoop(loop_, std::chrono::microseconds(pool_->options().busy_poll_us));
     servers_.clear();
     pool_.reset();
     return exit_code_;

@@ -1,0 +1,36 @@
+#include "pool/busy_poll.h"
+
+#include <sched.h>
+
+#include "ipc/connection.h"
+
+namespace ssrd::pool {
+
+void RunLoop(uv_loop_t* loop, std::chrono::microseconds busy_poll) {
+  if (busy_poll.count() <= 0) {
+    uv_run(loop, UV_RUN_DEFAULT);
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    // Sleeps until something happens; 0: nothing is left to run (or uv_stop() was called).
+    std::uint64_t reads = ipc::Connection::reads_total();
+    if (uv_run(loop, UV_RUN_ONCE) == 0) return;
+    if (ipc::Connection::reads_total() == reads) continue;  // a timer or a signal: sleep again
+    // Frames are flowing: look again without sleeping until none came for busy_poll. Each look
+    // yields the CPU to whoever else wants it (a worker, the client), so polling only fills
+    // time the CPU would have spent idle.
+    Clock::time_point until = Clock::now() + busy_poll;
+    while (Clock::now() < until) {
+      reads = ipc::Connection::reads_total();
+      if (uv_run(loop, UV_RUN_NOWAIT) == 0) return;
+      if (ipc::Connection::reads_total() != reads) {
+        until = Clock::now() + busy_poll;
+      } else {
+        sched_yield();
+      }
+    }
+  }
+}
+
+}  // namespace ssrd::pool
