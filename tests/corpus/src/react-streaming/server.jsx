@@ -1,14 +1,11 @@
 // React's streaming renderer with Suspense: the shell and the fallbacks first, then each
-// boundary's content with React's inline script that swaps it in, as data promises resolve
-// (one after a timer, one after a chain of microtasks, one that fails into an error boundary).
-import { Suspense, use, Component } from 'react';
+// boundary's content with React's inline script that swaps it in, as its data arrives (the
+// stock, the reviews, then data that fails, which React leaves to the client with its digest).
+// The data is paced by the stream itself: each step's data arrives wait_ms after the first chunk
+// that follows the previous step, so every boundary completes in a flush of its own whatever the
+// machine's load, and the page is the same wherever it is read.
+import { Suspense, use } from 'react';
 import { renderToReadableStream } from 'react-dom/server';
-
-class Boundary extends Component {
-  constructor(props) { super(props); this.state = { error: null }; }
-  static getDerivedStateFromError(error) { return { error }; }
-  render() { return this.state.error ? <p role="alert">failed</p> : this.props.children; }
-}
 
 function Reviews({ promise }) {
   const reviews = use(promise);
@@ -19,13 +16,28 @@ function Stock({ promise }) {
   return <p>in stock: {use(promise)}</p>;
 }
 
-const later = (value, ms) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+function gate() {
+  let open;
+  const promise = new Promise((resolve) => { open = resolve; });
+  return { promise, open, opened: false };
+}
 
 export async function render({ props }) {
-  const reviews = later(props.reviews, props.wait_ms);
-  const stock = Promise.resolve().then(() => Promise.resolve(props.stock));
-  const failing = later(null, 1).then(() => { throw new Error('no recommendations'); });
-  failing.catch(() => {});
+  const gates = [gate(), gate(), gate()];
+  const stock = gates[0].promise.then(() => props.stock);
+  const reviews = gates[1].promise.then(() => props.reviews);
+  const failing = gates[2].promise.then(() => { throw new Error('no recommendations'); });
+  let next = 0;
+  let waiting = false;
+  const pace = new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      if (waiting || next === gates.length) return;
+      const step = gates[next++];
+      waiting = true;
+      setTimeout(() => { waiting = false; step.open(); }, props.wait_ms);
+    },
+  });
   const stream = await renderToReadableStream(
     <html lang="en">
       <head><title>{props.name}</title></head>
@@ -33,10 +45,10 @@ export async function render({ props }) {
         <h1>{props.name}</h1>
         <Suspense fallback={<p>loading stock…</p>}><Stock promise={stock} /></Suspense>
         <Suspense fallback={<p>loading reviews…</p>}><Reviews promise={reviews} /></Suspense>
-        <Boundary><Suspense fallback={<p>loading more…</p>}><Stock promise={failing} /></Suspense></Boundary>
+        <Suspense fallback={<p>loading more…</p>}><Stock promise={failing} /></Suspense>
       </body>
     </html>,
     { onError: () => 'hidden', bootstrapScriptContent: 'window.__page=1' },
   );
-  return { html: stream, head: '', status: 200 };
+  return { html: stream.pipeThrough(pace), head: '', status: 200 };
 }
