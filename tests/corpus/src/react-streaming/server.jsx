@@ -24,7 +24,10 @@ function gate() {
 
 export async function render({ props }) {
   const gates = [gate(), gate(), gate()];
-  const stock = gates[0].promise.then(() => props.stock);
+  // stock_now: the stock settles within a few microtasks of the render's start instead (see
+  // tests/examples/test_corpus.py, "settled within microtasks"), and has no step of its own.
+  const stock = props.stock_now ? Promise.resolve().then(() => Promise.resolve(props.stock))
+    : gates[0].promise.then(() => props.stock);
   const reviews = gates[1].promise.then(() => props.reviews);
   const failing = gates[2].promise.then(() => { throw new Error('no recommendations'); });
   let next = 0;
@@ -50,5 +53,11 @@ export async function render({ props }) {
     </html>,
     { onError: () => 'hidden', bootstrapScriptContent: 'window.__page=1' },
   );
+  if (props.stock_now) {
+    // React's own stream, read directly: what the known difference is about. The other
+    // boundaries' data arrives after a timer, in an order that does not matter here.
+    setTimeout(() => { gates[1].open(); gates[2].open(); }, props.wait_ms);
+    return { html: stream, head: '', status: 200 };
+  }
   return { html: stream.pipeThrough(pace), head: '', status: 200 };
 }
