@@ -108,7 +108,8 @@ ipc::Result<v8::Local<v8::Object>> NewRequest(v8::Isolate* isolate, v8::Local<v8
 // HydrationHead's text, which becomes output.hydration_json with data.
 ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                      v8::Local<v8::Value> value, RuntimeState* state,
-                                     const RenderInput& input, std::string* hydration_json) {
+                                     const RenderInput& input, std::string* hydration_json,
+                                     EarlyRead* early) {
   RenderOutput output;
   if (value->IsString()) {
     output.html = ToUtf8(isolate, value);
@@ -137,7 +138,7 @@ ipc::Result<RenderOutput> ReadOutput(v8::Isolate* isolate, v8::Local<v8::Context
       return BadResult("html is " + ToUtf8(isolate, html->TypeOf(isolate)));
     }
     ipc::Result<std::string> streamed =
-        DrainRenderStream(isolate, context, stream, state, input.component, input.stream);
+        DrainRenderStream(isolate, context, stream, state, input.component, input.stream, early);
     if (!streamed.ok()) return streamed.error();
     output.html = std::move(streamed.value());
     if (stream == object) {
@@ -180,6 +181,7 @@ ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context
   if (!request.ok()) return request.error();
   std::string* hydration = input.hydration ? &hydration_json : nullptr;
 
+  EarlyRead early;
   ipc::Result<RenderOutput> result = [&]() -> ipc::Result<RenderOutput> {
     v8::TryCatch try_catch(isolate);
     v8::Local<v8::Value> args[] = {request.value()};
@@ -188,11 +190,13 @@ ipc::Result<RenderOutput> CallRender(v8::Isolate* isolate, v8::Local<v8::Context
       if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return TerminatedError();
       return RenderErrorFromException(isolate, try_catch.Exception());
     }
+    early.Watch(isolate, context, returned);
     ipc::Result<v8::Local<v8::Value>> settled =
         AwaitValue(isolate, context, returned, state, input.component);
     if (!settled.ok()) return settled.error();
-    return ReadOutput(isolate, context, settled.value(), state, input, hydration);
+    return ReadOutput(isolate, context, settled.value(), state, input, hydration, &early);
   }();
+  if (!isolate->IsExecutionTerminating()) early.Abandon(isolate, context);
   if (!isolate->IsExecutionTerminating()) DropPendingTimers(isolate, context, state);
   return result;
 }

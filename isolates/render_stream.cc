@@ -35,15 +35,16 @@ std::string ValidUtf8(v8::Isolate* isolate, std::string_view bytes) {
   return ToUtf8(isolate, text);
 }
 
-// Runs the stream's next step (reader.read() or iterator.next()) and waits for its result.
-// Returns {done, value}; *done is set.
+// Runs the stream's next step (reader.read() or iterator.next()), unless `started` is one already
+// under way, and waits for its result. Returns {done, value}; *done is set.
 ipc::Result<v8::Local<v8::Value>> NextChunk(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                             v8::Local<v8::Object> cursor,
                                             v8::Local<v8::Function> next, RuntimeState* state,
-                                            std::string_view component, bool* done) {
+                                            std::string_view component, bool* done,
+                                            v8::Local<v8::Value> started = {}) {
   v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Value> step;
-  if (!next->Call(context, cursor, 0, nullptr).ToLocal(&step)) {
+  v8::Local<v8::Value> step = started;
+  if (step.IsEmpty() && !next->Call(context, cursor, 0, nullptr).ToLocal(&step)) {
     if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return TerminatedError();
     return RenderErrorFromException(isolate, try_catch.Exception());
   }
@@ -112,7 +113,111 @@ class ActiveOutput {
   RuntimeState* state_;
 };
 
+enum EarlySlot : std::uint32_t { kAbandoned, kValue, kStream, kCursor, kNext, kFirstStep };
+
+v8::Local<v8::Value> Slot(v8::Local<v8::Context> context, v8::Local<v8::Array> holder,
+                          EarlySlot slot) {
+  v8::Local<v8::Value> value;
+  if (!holder->Get(context, slot).ToLocal(&value)) return {};
+  return value;
+}
+
+bool Put(v8::Local<v8::Context> context, v8::Local<v8::Array> holder, EarlySlot slot,
+         v8::Local<v8::Value> value) {
+  return holder->Set(context, slot, value).FromMaybe(false);
+}
+
+// The early step: runs as a microtask with the holder as its data and the value render gave as
+// its argument (or, queued for a value that is no promise, in the holder). Never throws: what it
+// cannot do it leaves for ReadOutput.
+void OpenEarly(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> holder = info.Data().As<v8::Array>();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> abandoned = Slot(context, holder, kAbandoned);
+  if (abandoned.IsEmpty() || abandoned->IsTrue()) return;
+  v8::Local<v8::Value> value = info.Length() > 0 ? info[0] : Slot(context, holder, kValue);
+  if (value.IsEmpty() || !value->IsObject() || value->IsString()) return;
+  // What ReadOutput reads: the stream is `html`, or the result itself.
+  v8::Local<v8::Object> object = value.As<v8::Object>();
+  v8::Local<v8::Value> stream;
+  if (!object->Get(context, Literal(isolate, "html")).ToLocal(&stream)) return;
+  if (stream->IsUndefined() && IsRenderStream(isolate, context, object)) stream = object;
+  if (!IsRenderStream(isolate, context, stream)) return;
+  auto cursor = OpenCursor(isolate, context, stream.As<v8::Object>());
+  if (!cursor.ok()) return;
+  v8::Local<v8::Value> step;
+  if (!cursor->second->Call(context, cursor->first, 0, nullptr).ToLocal(&step)) {
+    if (try_catch.HasTerminated() || isolate->IsExecutionTerminating()) return;
+    // The read threw: the drain meets the same error as a rejected first read.
+    v8::Local<v8::Promise::Resolver> failed;
+    if (!v8::Promise::Resolver::New(context).ToLocal(&failed)) return;
+    if (failed->Reject(context, try_catch.Exception()).IsNothing()) return;
+    step = failed->GetPromise();
+  }
+  // The reader before its first step: Take() uses a reader it finds, with its step if there is one.
+  if (!Put(context, holder, kStream, stream) || !Put(context, holder, kCursor, cursor->first) ||
+      !Put(context, holder, kNext, cursor->second)) {
+    return;
+  }
+  (void)Put(context, holder, kFirstStep, step);
+}
+
+// Render's promise rejected: that is the render's error (AwaitValue), and handling it here keeps
+// the reaction's own promise from being reported as a rejection nobody handled.
+void IgnoreRejection(const v8::FunctionCallbackInfo<v8::Value>&) {}
+
 }  // namespace
+
+void EarlyRead::Watch(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                      v8::Local<v8::Value> returned) {
+  v8::Local<v8::Array> holder = v8::Array::New(isolate, 6);
+  v8::Local<v8::Function> step;
+  if (!v8::Function::New(context, OpenEarly, holder, 1, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&step)) {
+    return;
+  }
+  if (returned->IsPromise()) {
+    v8::Local<v8::Function> ignore;
+    v8::Local<v8::Promise> reaction;
+    if (!v8::Function::New(context, IgnoreRejection, {}, 1, v8::ConstructorBehavior::kThrow)
+             .ToLocal(&ignore) ||
+        !returned.As<v8::Promise>()->Then(context, step, ignore).ToLocal(&reaction)) {
+      return;
+    }
+  } else {
+    if (!Put(context, holder, kValue, returned)) return;
+    isolate->EnqueueMicrotask(step);
+  }
+  if (Put(context, holder, kAbandoned, v8::False(isolate))) holder_.Reset(isolate, holder);
+}
+
+bool EarlyRead::Take(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                     v8::Local<v8::Value> stream, Opened* opened) {
+  if (holder_.IsEmpty()) return false;
+  v8::Local<v8::Array> holder = holder_.Get(isolate);
+  v8::Local<v8::Value> seen = Slot(context, holder, kStream);
+  if (seen.IsEmpty() || !seen->StrictEquals(stream)) return false;
+  v8::Local<v8::Value> cursor = Slot(context, holder, kCursor);
+  v8::Local<v8::Value> next = Slot(context, holder, kNext);
+  v8::Local<v8::Value> step = Slot(context, holder, kFirstStep);
+  if (cursor.IsEmpty() || !cursor->IsObject() || next.IsEmpty() || !next->IsFunction()) {
+    return false;
+  }
+  // Without a first step (it could not be recorded) the drain starts its own read.
+  if (!step.IsEmpty() && step->IsUndefined()) step = {};
+  *opened = Opened{cursor.As<v8::Object>(), next.As<v8::Function>(), step};
+  holder_.Reset();
+  return true;
+}
+
+void EarlyRead::Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  if (holder_.IsEmpty()) return;
+  (void)Put(context, holder_.Get(isolate), kAbandoned, v8::True(isolate));
+  holder_.Reset();
+}
 
 void StreamOutput::Append(std::string_view utf8) {
   pending_ += utf8;
@@ -143,9 +248,19 @@ bool IsRenderStream(v8::Isolate* isolate, v8::Local<v8::Context> context,
 
 ipc::Result<std::string> DrainRenderStream(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                            v8::Local<v8::Value> stream, RuntimeState* state,
-                                           std::string_view component, StreamSink* sink) {
+                                           std::string_view component, StreamSink* sink,
+                                           EarlyRead* early) {
   if (!stream->IsObject()) return BadStream("it is not an object");
-  auto cursor = OpenCursor(isolate, context, stream.As<v8::Object>());
+  EarlyRead::Opened opened;
+  v8::Local<v8::Value> started;
+  ipc::Result<std::pair<v8::Local<v8::Object>, v8::Local<v8::Function>>> cursor =
+      BadStream("not opened");
+  if (early != nullptr && early->Take(isolate, context, stream, &opened)) {
+    cursor = std::make_pair(opened.cursor, opened.next);
+    started = opened.first_step;
+  } else {
+    cursor = OpenCursor(isolate, context, stream.As<v8::Object>());
+  }
   if (!cursor.ok()) return cursor.error();
   StreamOutput output(sink);
   ActiveOutput active(state, &output);
@@ -153,8 +268,9 @@ ipc::Result<std::string> DrainRenderStream(v8::Isolate* isolate, v8::Local<v8::C
   for (;;) {
     v8::HandleScope scope(isolate);
     bool done = false;
-    ipc::Result<v8::Local<v8::Value>> chunk =
-        NextChunk(isolate, context, cursor->first, cursor->second, state, component, &done);
+    ipc::Result<v8::Local<v8::Value>> chunk = NextChunk(
+        isolate, context, cursor->first, cursor->second, state, component, &done,
+        std::exchange(started, v8::Local<v8::Value>()));
     if (!chunk.ok()) {
       // What the stream produced before it failed still leaves, so that the client sees how far
       // it got; the error reply follows.

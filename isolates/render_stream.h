@@ -42,15 +42,50 @@ class StreamOutput {
   std::string pending_;
 };
 
+// Starts the first read of a stream that render returned in the microtask in which a JS caller's
+// `const result = await render(request)` would go on, and not once every microtask pending then
+// has run: React flushes its shell at the first read, so a Suspense boundary whose data settles
+// within those microtasks would otherwise come out in place where Node's page has its fallback
+// (tests/examples/test_corpus.py). Watch() attaches the step to render's promise (a value that
+// is not a promise goes on after the microtasks queued so far, as `await value` would); Take()
+// hands the opened reader and its pending first read to DrainRenderStream. Whatever the step
+// cannot do (a getter that throws, no stream) it leaves for ReadOutput to meet again. A step that
+// fires after Abandon() (render's promise settled after its deadline) does nothing. Caller holds
+// a HandleScope and is inside the context; not copyable.
+class EarlyRead {
+ public:
+  struct Opened {
+    v8::Local<v8::Object> cursor;
+    v8::Local<v8::Function> next;
+    v8::Local<v8::Value> first_step;  // empty: no read was started
+  };
+  EarlyRead() = default;
+  EarlyRead(const EarlyRead&) = delete;
+  EarlyRead& operator=(const EarlyRead&) = delete;
+
+  void Watch(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Value> returned);
+  // The reader opened on `stream`, if the early step opened one on that very object.
+  bool Take(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Value> stream,
+            Opened* opened);
+  void Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+ private:
+  // [abandoned, value, stream, cursor, next, first step]: JS values only, so that a step firing
+  // late touches no C++ object.
+  v8::Global<v8::Array> holder_;
+};
+
 // True when `value` is an object with a callable getReader or Symbol.asyncIterator. Property
 // getters may run user code: a throw counts as "not a stream" and is left for the caller's read.
 bool IsRenderStream(v8::Isolate* isolate, v8::Local<v8::Context> context,
                     v8::Local<v8::Value> value);
 
-// Reads `stream` to its end. Returns the text that was not passed to `sink` (all of it when sink
-// is null). Caller holds a HandleScope and is inside `context`.
+// Reads `stream` to its end (from the reader `early` opened on it, if it did). Returns the text
+// that was not passed to `sink` (all of it when sink is null). Caller holds a HandleScope and is
+// inside `context`.
 ipc::Result<std::string> DrainRenderStream(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                            v8::Local<v8::Value> stream, RuntimeState* state,
-                                           std::string_view component, StreamSink* sink);
+                                           std::string_view component, StreamSink* sink,
+                                           EarlyRead* early = nullptr);
 
 }  // namespace ssrd::isolates

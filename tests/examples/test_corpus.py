@@ -53,24 +53,6 @@ def node_rounds(name):
     return json.loads(done.stdout)
 
 
-# Where the daemon and Node differ on purpose, what each must give instead of equal bytes.
-#
-# "settled within microtasks": the worker reads a stream that render returned once the
-# microtasks queued before render's promise settled have all run (isolates/render_stream.h);
-# Node's `for await` starts reading in the next microtask. React flushes its shell at the first
-# read, so a Suspense boundary whose data settles within those few microtasks is still pending in
-# Node's shell (a fallback, then the content streamed after it with a script that swaps it in)
-# and already complete in the daemon's (the content in place). Same page once the scripts ran;
-# different bytes. A boundary whose data waits for anything else (a timer, I/O, another macrotask)
-# streams identically: the "streamed" and "whole" cases.
-KNOWN_DIFFERENCES = {
-    "settled within microtasks": (
-        '<!--$?--><template id="B:0"></template><p>loading stock…</p><!--/$-->',  # Node
-        '<!--$--><p>in stock: <!-- -->3</p><!--/$-->',  # the daemon
-    ),
-}
-
-
 def hydration_element(text):
     return f'<script type="application/json" id="ssrd-data">{text}</script>'
 
@@ -114,14 +96,7 @@ class CorpusInTheDaemon(unittest.TestCase):
         else:
             result = client.render(component, case["props"], hydrate=True, url=url)
             html = result.html
-        if case.get("known_difference"):
-            node_has, daemon_has = KNOWN_DIFFERENCES[case["known_difference"]]
-            self.assertIn(node_has, want["html"])
-            self.assertNotIn(node_has, html)
-            self.assertIn(daemon_has, html)
-            self.assertNotIn(daemon_has, want["html"])
-        else:
-            self.assertTrue(html == want["html"], first_difference(html, want["html"]))
+        self.assertTrue(html == want["html"], first_difference(html, want["html"]))
         self.assertEqual(result.head, want["head"])
         self.assertEqual(result.status, want["status"])
         self.assertEqual(result.script, hydration_element(want["hydration"]))

@@ -24,8 +24,9 @@ function gate() {
 
 export async function render({ props }) {
   const gates = [gate(), gate(), gate()];
-  // stock_now: the stock settles within a few microtasks of the render's start instead (see
-  // tests/examples/test_corpus.py, "settled within microtasks"), and has no step of its own.
+  // stock_now: the stock settles within a few microtasks of the render's start instead, and the
+  // stream is React's own: whether that boundary is in the shell depends on when the first read
+  // starts (isolates/render_stream.h, EarlyRead), as soon as render's promise resolves in Node.
   const stock = props.stock_now ? Promise.resolve().then(() => Promise.resolve(props.stock))
     : gates[0].promise.then(() => props.stock);
   const reviews = gates[1].promise.then(() => props.reviews);
@@ -54,9 +55,11 @@ export async function render({ props }) {
     { onError: () => 'hidden', bootstrapScriptContent: 'window.__page=1' },
   );
   if (props.stock_now) {
-    // React's own stream, read directly: what the known difference is about. The other
-    // boundaries' data arrives after a timer, in an order that does not matter here.
-    setTimeout(() => { gates[1].open(); gates[2].open(); }, props.wait_ms);
+    // The other boundaries' data arrives after a timer each, one after the other.
+    setTimeout(() => {
+      gates[1].open();
+      setTimeout(() => gates[2].open(), props.wait_ms);
+    }, props.wait_ms);
     return { html: stream, head: '', status: 200 };
   }
   return { html: stream.pipeThrough(pace), head: '', status: 200 };
