@@ -99,14 +99,24 @@ for (const f of frameworks) {
     });
 
     if (f.name !== 'vue') {
-      test('options.nonce marks the inline scripts of late boundaries', async () => {
+      const late = () => Promise.resolve('x').then((v) => new Promise((resolve) => setTimeout(() => resolve(v), 1)));
+      const scriptTags = async (render, req) => {
+        const page = (await chunks((await render(req)).html)).join('');
+        const tags = page.match(/<script[^>]*>/g);
+        assert.ok(tags && tags.length > 0, page);
+        return tags;
+      };
+
+      test('the inline scripts of late boundaries carry request.nonce', async () => {
+        const req = { ...request('Deferred', { gate: late() }), nonce: 'fr0mDaemon' };
+        for (const tag of await scriptTags(streamed, req)) assert.match(tag, /nonce="fr0mDaemon"/);
+      });
+
+      test('options.nonce says where else the nonce is', async () => {
         const withNonce = f.createRender({ Deferred }, { stream: true, nonce: (r) => r.props.nonce });
-        const gate = Promise.resolve('x').then((v) => new Promise((resolve) => setTimeout(() => resolve(v), 1)));
-        const reply = await withNonce(request('Deferred', { gate, nonce: 'n0nce' }));
-        const page = (await chunks(reply.html)).join('');
-        const scripts = page.match(/<script[^>]*>/g);
-        assert.ok(scripts && scripts.length > 0, page);
-        for (const tag of scripts) assert.match(tag, /nonce="n0nce"/);
+        for (const tag of await scriptTags(withNonce, request('Deferred', { gate: late(), nonce: 'n0nce' }))) {
+          assert.match(tag, /nonce="n0nce"/);
+        }
       });
     }
   });

@@ -6,6 +6,8 @@ export interface RenderRequest {
   component: string;
   props: Record<string, unknown>;
   url: string;
+  /** The request's CSP nonce, when it gave one (the same as the hydration script's). */
+  nonce?: string;
 }
 
 /** What render() returns; the worker writes `data` into the hydration script. */
@@ -41,7 +43,7 @@ export interface RenderOptions {
    * whole otherwise. Head, status and data are read when the stream has ended.
    */
   stream?: boolean;
-  /** The nonce of the inline scripts a streaming renderer writes (React, Preact), or where to find it. */
+  /** The nonce of the inline scripts a streaming renderer writes (React, Preact); default: request.nonce. */
   nonce?: string | ((request: RenderRequest) => string | undefined);
 }
 

@@ -53,11 +53,13 @@ export function streamOption(options) {
   return stream === true;
 }
 
-// options.nonce: a string, or (request) => string | undefined, for the inline <script>s a
-// streaming renderer writes (React's Suspense boundaries, Preact's islands), so that a page under
-// a nonce CSP runs them. The request has no nonce of its own: the application says where it is.
+// The nonce of the inline <script>s a streaming renderer writes (React's late Suspense
+// boundaries, Preact's islands), so that a page under a nonce CSP runs them: request.nonce (the
+// daemon passes the request's `nonce` to render), unless options.nonce, a string or
+// (request) => string, says otherwise.
 export function nonceFor(options, request) {
-  const nonce = typeof options.nonce === 'function' ? options.nonce(request) : options.nonce;
+  let nonce = request.nonce;
+  if (options.nonce !== undefined) nonce = typeof options.nonce === 'function' ? options.nonce(request) : options.nonce;
   return nonce == null || nonce === '' ? undefined : String(nonce);
 }
 
