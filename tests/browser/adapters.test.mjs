@@ -185,8 +185,11 @@ if (FRAMEWORKS.includes('react')) {
           const response = await page.goto(`${baseUrl}/stream/delivery/?product=Desk&days=4&wait_ms=300${query}`);
           assert.equal(response.status(), 200);
           await waitHydrated(page);
-          await page.waitForFunction(() => document.querySelector('[data-testid="estimate"]')?.textContent === 'Desk ships in 4 days',
-            null, { timeout: TIMEOUT_MS });
+          // In place: React's script has moved it out of its hidden container, over the fallback.
+          await page.waitForFunction(() => {
+            const estimate = document.querySelector('#root [data-testid="estimate"]');
+            return estimate?.textContent === 'Desk ships in 4 days' && !estimate.closest('[hidden]');
+          }, null, { timeout: TIMEOUT_MS });
           assert.equal(await page.getByTestId('estimate-pending').count(), 0);
           await page.getByTestId('watch').click();
           await waitText(page, 'watch', 'Watching');

@@ -49,6 +49,7 @@ class DjangoPageTest(unittest.TestCase):
         self.addCleanup(override.disable)
         ssrd_django.client._client = None  # built from the settings above on first use
         self.addCleanup(setattr, ssrd_django.client, "_client", None)
+        self.addCleanup(lambda: ssrd_django.client._client and ssrd_django.client._client.close())
 
     def view(self, template, context, status=None):
         """A view rendering template with django.shortcuts.render, behind the middleware."""
