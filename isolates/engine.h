@@ -105,7 +105,7 @@ struct RenderInput {
   StreamSink* stream = nullptr;
   // The request's CSP nonce ("" = none), given to render as request.nonce: a streaming renderer
   // writes inline <script>s (React's late Suspense boundaries) that a nonce CSP must allow.
-  std::string_view nonce;
+  std::string_view nonce = {};
 };
 
 struct RenderOutput {
