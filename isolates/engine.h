@@ -103,6 +103,9 @@ struct RenderInput {
   // RenderOutput::html then holds only what was not yet passed on. Null: a stream is read to its
   // end and its html returned whole, as for a string.
   StreamSink* stream = nullptr;
+  // The request's CSP nonce ("" = none), given to render as request.nonce: a streaming renderer
+  // writes inline <script>s (React's late Suspense boundaries) that a nonce CSP must allow.
+  std::string_view nonce = {};
 };
 
 struct RenderOutput {

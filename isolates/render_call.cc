@@ -93,6 +93,14 @@ ipc::Result<v8::Local<v8::Object>> NewRequest(v8::Isolate* isolate, v8::Local<v8
       !request->CreateDataProperty(context, Literal(isolate, "url"), url).FromMaybe(false)) {
     return ipc::MakeError(ErrorCode::kInternal, "cannot build the request object");
   }
+  // Only when there is one, so that a request without a nonce has the three keys it always had.
+  if (!input.nonce.empty()) {
+    v8::Local<v8::String> nonce;
+    if (!NewUtf8(isolate, input.nonce).ToLocal(&nonce) ||
+        !request->CreateDataProperty(context, Literal(isolate, "nonce"), nonce).FromMaybe(false)) {
+      return ipc::MakeError(ErrorCode::kInternal, "cannot build the request object");
+    }
+  }
   if (input.hydration) {
     ipc::Result<std::string> head = HydrationHead(isolate, context, component, props.value());
     if (!head.ok()) return head.error();

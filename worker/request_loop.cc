@@ -65,7 +65,7 @@ std::optional<ipc::Reply> Render(const ipc::Request& request, isolates::Engine* 
   ipc::Reply reply;
   reply.id = request.id;
   isolates::RenderInput input{request.component, request.props_msgpack, request.url,
-                              request.hydrate, stream};
+                              request.hydrate, stream, request.nonce};
   if (watchdog != nullptr) {
     std::optional<Clock::time_point> deadline;
     if (request.timeout_ms > 0) deadline = read_at + std::chrono::milliseconds(request.timeout_ms);

@@ -1,7 +1,7 @@
 import type { Context, ReactNode } from 'react';
 import type { ServerContext } from './ssrd.js';
 
-export type { ServerContext, RenderRequest, RenderResult, HydrationPayload } from './ssrd.js';
+export type { ServerContext, RenderRequest, RenderResult, StreamRenderResult, HydrationPayload } from './ssrd.js';
 
 /** Holds the render's ServerContext on the server; null in the browser. */
 export declare const SsrdContext: Context<ServerContext | null>;

@@ -1,5 +1,5 @@
 import type { ComponentType, ReactElement } from 'react';
-import type { Components, Render, RenderOptions, ServerContext } from './ssrd.js';
+import type { Components, Render, RenderOptions, ServerContext, StreamRender } from './ssrd.js';
 
 export interface ReactRenderOptions extends RenderOptions {
   /** Put providers (router, store) around the page. */
@@ -7,5 +7,8 @@ export interface ReactRenderOptions extends RenderOptions {
 }
 
 /** The bundle's render(request): `export const render = createRender({ProductPage, Tiny})`. */
+// With `stream: true`, html is a ReadableStream (see RenderOptions.stream).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export declare function createRender(components: Components<ComponentType<any>>, options?: ReactRenderOptions): Render;
+export declare function createRender(components: Components<ComponentType<any>>, options: ReactRenderOptions & { stream: true }): StreamRender;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export declare function createRender(components: Components<ComponentType<any>>, options?: ReactRenderOptions & { stream?: false }): Render;

@@ -6,6 +6,8 @@ export interface RenderRequest {
   component: string;
   props: Record<string, unknown>;
   url: string;
+  /** The request's CSP nonce, when it gave one (the same as the hydration script's). */
+  nonce?: string;
 }
 
 /** What render() returns; the worker writes `data` into the hydration script. */
@@ -19,13 +21,30 @@ export interface RenderResult {
 /** A bundle's render function, as the worker calls it. */
 export type Render = (request: RenderRequest) => RenderResult | Promise<RenderResult>;
 
+/**
+ * What render() returns with `stream: true`: html is the framework's stream; head, status and
+ * data are read after it has ended (as the daemon reads them), so late parts of the page count.
+ */
+export interface StreamRenderResult {
+  html: ReadableStream<Uint8Array | string>;
+  readonly head: string;
+  readonly status: number;
+  readonly data?: unknown;
+}
+
+/** A bundle's render function with `stream: true`. */
+export type StreamRender = (request: RenderRequest) => StreamRenderResult | Promise<StreamRenderResult>;
+
 /** Options every createRender() takes. */
 export interface RenderOptions {
   /**
-   * Reserved for the framework's streaming renderer (render will then return `{html: ReadableStream, ...}`,
-   * with head, status and data read after the stream ends, as the daemon does). `true` throws for now.
+   * `true`: html is a ReadableStream from the framework's streaming renderer (Svelte: the whole
+   * page as one chunk), which the daemon streams to a client that asked for a stream and reads
+   * whole otherwise. Head, status and data are read when the stream has ended.
    */
-  stream?: false;
+  stream?: boolean;
+  /** The nonce of the inline scripts a streaming renderer writes (React, Preact); default: request.nonce. */
+  nonce?: string | ((request: RenderRequest) => string | undefined);
 }
 
 /** A map of components by name, or a resolver that may load one lazily. */

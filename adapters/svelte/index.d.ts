@@ -1,6 +1,6 @@
 import type { ServerContext } from './ssrd.js';
 
-export type { ServerContext, RenderRequest, RenderResult, HydrationPayload } from './ssrd.js';
+export type { ServerContext, RenderRequest, RenderResult, StreamRenderResult, HydrationPayload } from './ssrd.js';
 
 /** The context key the server render sets its ServerContext under. */
 export declare const ssrdKey: unique symbol;

@@ -1,5 +1,5 @@
 import type { Component } from 'svelte';
-import type { Components, Render, RenderOptions, ServerContext } from './ssrd.js';
+import type { Components, Render, RenderOptions, ServerContext, StreamRender } from './ssrd.js';
 
 export interface SvelteRenderOptions extends RenderOptions {
   /** Entries for the components' getContext(). */
@@ -7,5 +7,8 @@ export interface SvelteRenderOptions extends RenderOptions {
 }
 
 /** The bundle's render(request): `export const render = createRender({Page})`. */
+// With `stream: true`, html is a ReadableStream (see RenderOptions.stream).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export declare function createRender(components: Components<Component<any>>, options?: SvelteRenderOptions): Render;
+export declare function createRender(components: Components<Component<any>>, options: SvelteRenderOptions & { stream: true }): StreamRender;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export declare function createRender(components: Components<Component<any>>, options?: SvelteRenderOptions & { stream?: false }): Render;

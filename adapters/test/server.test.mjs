@@ -75,9 +75,6 @@ for (const f of frameworks) {
       assert.throws(() => direct({ component: 'Nope', props: {}, url: '' }), (error) => error.code === 'not_found');
     });
 
-    test('stream: true is refused until streaming replies exist', () => {
-      assert.throws(() => f.createRender({ Echo }, { stream: true }), /not supported yet/);
-    });
   });
 }
 

@@ -1,7 +1,7 @@
 import type { InjectionKey } from 'vue';
 import type { ServerContext } from './ssrd.js';
 
-export type { ServerContext, RenderRequest, RenderResult, HydrationPayload } from './ssrd.js';
+export type { ServerContext, RenderRequest, RenderResult, StreamRenderResult, HydrationPayload } from './ssrd.js';
 
 /** The key the server render provides its ServerContext under. */
 export declare const ssrdKey: InjectionKey<ServerContext>;

@@ -1,5 +1,5 @@
 import type { App, Component } from 'vue';
-import type { Components, Render, RenderOptions, ServerContext } from './ssrd.js';
+import type { Components, Render, RenderOptions, ServerContext, StreamRender } from './ssrd.js';
 
 export interface VueRenderOptions extends RenderOptions {
   /** Install plugins (router, pinia) on each render's app. */
@@ -7,4 +7,6 @@ export interface VueRenderOptions extends RenderOptions {
 }
 
 /** The bundle's render(request): `export const render = createRender({Page})`. */
-export declare function createRender(components: Components<Component>, options?: VueRenderOptions): Render;
+// With `stream: true`, html is a ReadableStream (see RenderOptions.stream).
+export declare function createRender(components: Components<Component>, options: VueRenderOptions & { stream: true }): StreamRender;
+export declare function createRender(components: Components<Component>, options?: VueRenderOptions & { stream?: false }): Render;

@@ -1,5 +1,6 @@
-// Builds the two bundles with esbuild's JS API:
+// Builds the bundles with esbuild's JS API:
 //   dist/server.mjs  ESM for the ssrd worker: bare V8, no Node builtins.
+//   dist/server.stream.mjs   the same with the adapter's stream option (streamed renders).
 //   dist/client.js   browser IIFE that hydrates the server markup.
 //   dist/client.dev.js   the same in development mode (React's hydration warnings are on).
 import { build } from 'esbuild';
@@ -24,19 +25,23 @@ const common = {
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-await build({
-  ...common,
-  entryPoints: ['src/server.jsx'],
-  outfile: 'dist/server.mjs',
-  format: 'esm',
-  // Neutral: no Node builtins, no browser globals assumed. The browser
-  // conditions pick the web builds of packages that offer several.
-  platform: 'neutral',
-  mainFields: ['module', 'main'],
-  conditions: ['worker', 'browser'],
-  target: 'es2020',
-  minify: false,
-});
+// The whole-page server bundle, and the streaming one (the same components with the adapter's
+// stream option) that tests/examples streams through the daemon.
+for (const [entry, outfile] of [['src/server.jsx', 'dist/server.mjs'], ['src/server.stream.jsx', 'dist/server.stream.mjs']]) {
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    format: 'esm',
+    // Neutral: no Node builtins, no browser globals assumed. The browser
+    // conditions pick the web builds of packages that offer several.
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['worker', 'browser'],
+    target: 'es2020',
+    minify: false,
+  });
+}
 
 await build({
   ...common,
@@ -70,7 +75,7 @@ for (const pattern of [/\brequire\b/, /\bprocess\.env\b/]) {
   }
 }
 
-for (const file of ['server.mjs', 'client.js', 'client.dev.js']) {
+for (const file of ['server.mjs', 'server.stream.mjs', 'client.js', 'client.dev.js']) {
   const bytes = statSync(join(dist, file)).size;
   console.log(`dist/${file} ${(bytes / 1024).toFixed(1)} KiB (${bytes} bytes)`);
 }

@@ -1,5 +1,6 @@
 // Builds the bundles with Vite's JS API:
 //   dist/server.mjs      ESM for the ssrd worker: bare V8, no Node builtins, nothing external.
+//   dist/server.stream.mjs   the same with the adapter's stream option (streamed renders).
 //   dist/client.js       browser bundle (production) that hydrates the server markup.
 //   dist/client.dev.js   the same in development mode: Svelte's hydration warnings are on.
 import { rmSync } from 'node:fs';
@@ -20,27 +21,31 @@ const common = {
   resolve: { preserveSymlinks: true },
 };
 
-await build({
-  ...common,
-  mode: 'production',
-  define: { 'process.env.NODE_ENV': '"production"' },
-  // webworker: everything bundled, as the worker has no Node. The "worker" condition comes
-  // first: svelte maps it to its server runtime, where "browser" would give the client one.
-  ssr: {
-    target: 'webworker',
-    noExternal: true,
-    resolve: { conditions: ['worker', 'svelte', 'module', 'browser', 'production'] },
-  },
-  build: {
-    ssr: 'src/server.js',
-    outDir: 'dist',
-    emptyOutDir: false,
-    minify: false,
-    target: 'es2020',
-    // Svelte's asynchronous SSR imports node:async_hooks on demand, which the worker provides.
-    rolldownOptions: { external: ['node:async_hooks'], output: { entryFileNames: 'server.mjs', format: 'es' } },
-  },
-});
+// The whole-page server bundle, and the streaming one (the same components with the adapter's
+// stream option) that tests/examples streams through the daemon.
+for (const name of ['server', 'server.stream']) {
+  await build({
+    ...common,
+    mode: 'production',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    // webworker: everything bundled, as the worker has no Node. The "worker" condition comes
+    // first: svelte maps it to its server runtime, where "browser" would give the client one.
+    ssr: {
+      target: 'webworker',
+      noExternal: true,
+      resolve: { conditions: ['worker', 'svelte', 'module', 'browser', 'production'] },
+    },
+    build: {
+      ssr: `src/${name}.js`,
+      outDir: 'dist',
+      emptyOutDir: false,
+      minify: false,
+      target: 'es2020',
+      // Svelte's asynchronous SSR imports node:async_hooks on demand, which the worker provides.
+      rolldownOptions: { external: ['node:async_hooks'], output: { entryFileNames: `${name}.mjs`, format: 'es' } },
+    },
+  });
+}
 
 for (const mode of ['production', 'development']) {
   await build({

@@ -8,7 +8,10 @@
 //     warning and no hydration message, and the page works: a checkbox changes the summary, the
 //     form adds an item;
 //   - markup that differs from the client's render is reported loudly (console.error "ssrd: …")
-//     by the development bundle, and the page still works.
+//     by the development bundle, and the page still works;
+//   - the same page streamed (ssrd_django.streaming, the app's streaming bundle) hydrates as
+//     cleanly, and so does React's delivery page, whose Suspense boundary arrives after the shell
+//     and is put in place by React's own inline script (which must carry the request's nonce).
 // Run: BASE_URL=http://127.0.0.1:PORT node adapters.test.mjs   (Node 18+)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -142,6 +145,69 @@ for (const framework of FRAMEWORKS) {
         console.log(`# ${framework}: ${reported[0].split('\n')[0]}`);
         await waitText(page, 'summary', '2 of 3 left');
         await useTheChecklist(page);
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
+
+const streamedUrl = (framework, title, query = '') =>
+  `${baseUrl}/stream/checklist/${framework}/?${new URLSearchParams({ title })}${query}`;
+
+for (const framework of FRAMEWORKS) {
+  describe(`${framework}, streamed`, () => {
+    for (const [bundle, query] of [['production', ''], ['development', '&dev=1']]) {
+      test(`the ${bundle} bundle hydrates the streamed page cleanly and the page works`, async () => {
+        const title = `${framework} streamed ${bundle} ${Date.now()}`;
+        const { context, page, problems } = await watchedPage();
+        try {
+          const response = await page.goto(streamedUrl(framework, title, query));
+          assert.equal(response.status(), 200);
+          await waitHydrated(page);
+          assert.equal(await page.locator('h1').textContent(), title);
+          await useTheChecklist(page);
+          assert.deepEqual(problems, []);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  });
+}
+
+if (FRAMEWORKS.includes('react')) {
+  describe('react, streamed with a Suspense boundary', () => {
+    for (const [bundle, query] of [['production', ''], ['development', '&dev=1']]) {
+      test(`the ${bundle} bundle hydrates the page once the late boundary is in place`, async () => {
+        const { context, page, problems } = await watchedPage();
+        try {
+          const response = await page.goto(`${baseUrl}/stream/delivery/?product=Desk&days=4&wait_ms=300${query}`);
+          assert.equal(response.status(), 200);
+          await waitHydrated(page);
+          // In place: React's script has moved it out of its hidden container, over the fallback.
+          await page.waitForFunction(() => {
+            const estimate = document.querySelector('#root [data-testid="estimate"]');
+            return estimate?.textContent === 'Desk ships in 4 days' && !estimate.closest('[hidden]');
+          }, null, { timeout: TIMEOUT_MS });
+          assert.equal(await page.getByTestId('estimate-pending').count(), 0);
+          await page.getByTestId('watch').click();
+          await waitText(page, 'watch', 'Watching');
+          assert.deepEqual(problems, []);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+
+    test('without JavaScript the fallback stays and the estimate is in the page', async () => {
+      const { context, page, problems } = await watchedPage({ javaScriptEnabled: false });
+      try {
+        await page.goto(`${baseUrl}/stream/delivery/?product=Desk&days=4&wait_ms=50`);
+        assert.equal(await page.getByTestId('estimate-pending').textContent(), 'Checking delivery…');
+        // React's script would move it into place; the streamed part is in the page regardless.
+        assert.equal(await page.locator('[hidden] [data-testid="estimate"]').textContent(), 'Desk ships in 4 days');
+        assert.deepEqual(problems, []);
       } finally {
         await context.close();
       }

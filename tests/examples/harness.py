@@ -18,11 +18,16 @@ support = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(support)  # also puts clients/python on sys.path for ssrd_client
 
 
-def read_cases(app):
-    """[(case dict, props, html, head)] from examples/APP/expected."""
+def read_cases(app, streamed=False):
+    """[(case dict, props, html, head)] from examples/APP/expected; with streamed, the cases of
+    stream-cases.json (pages only the streaming bundle renders) too."""
     expected = os.path.join(EXAMPLES, app, "expected")
-    with open(os.path.join(expected, "cases.json"), encoding="utf-8") as f:
-        cases = json.load(f)
+    cases = []
+    for name in ("cases.json", "stream-cases.json") if streamed else ("cases.json",):
+        path = os.path.join(expected, name)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                cases += json.load(f)
 
     def text(name):
         with open(os.path.join(expected, name), encoding="utf-8", newline="") as f:

@@ -1,6 +1,8 @@
 """The Django example serves one checklist page per framework through the same {% ssr %} tag,
 from one daemon on the project's bundle (examples/django-app/dist: the four apps' bundles behind
-one render); the pages are checked over HTTP, then hydrated in Chromium under a strict nonce CSP
+one render), with the component's head in <head> and its status on the response, and the same
+pages streamed (/stream/: the apps' streaming bundles) and React's Suspense page; the pages are
+checked over HTTP, then hydrated in Chromium under a strict nonce CSP
 (tests/browser/adapters.test.mjs)."""
 import http.client
 import os
@@ -68,6 +70,38 @@ class DjangoPagePerFramework(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertIn("<h1>Mixed</h1>", page)
         self.assertEqual(page.count('class="add-to-cart"'), 3)
+
+    def test_each_framework_page_streams_from_its_streaming_bundle(self):
+        for framework in FRAMEWORKS:
+            with self.subTest(framework=framework):
+                status, _, page = get(self.gunicorn.port, f"/stream/checklist/{framework}/?title=Streamed")
+                self.assertEqual(status, 200)
+                self.assertIn("<title>Streamed</title>", page.partition("</head>")[0])
+                self.assertIn(f'data-framework="{framework}"', page)
+                self.assertIn("2 of 3 left", page)
+                component = framework.capitalize() + "Checklist"
+                self.assertIn(hydration_json(component, {"title": "Streamed", "items": ITEMS}), page)
+
+    def test_react_suspense_page_streams_with_the_request_nonce(self):
+        status, headers, page = get(self.gunicorn.port, "/stream/delivery/?product=Desk&days=4&wait_ms=50")
+        self.assertEqual(status, 200)
+        nonce = re.search(r"'nonce-([^']+)'", headers["Content-Security-Policy"]).group(1)
+        self.assertIn("Checking delivery…", page)
+        self.assertIn("Desk ships in 4 days", page)
+        # React's inline scripts, the hydration element and the bundle's tag: all with the nonce
+        scripts = re.findall(r"<script[^>]*>", page)
+        self.assertGreaterEqual(len(scripts), 4, scripts)
+        for tag in scripts:
+            self.assertIn(f'nonce="{nonce}"', tag)
+
+    def test_a_component_that_sets_404_gets_a_404_page_with_its_head(self):
+        for framework in FRAMEWORKS:
+            with self.subTest(framework=framework):
+                status, _, page = get(self.gunicorn.port, f"/checklist/{framework}/?missing=1&title=Gone")
+                self.assertEqual(status, 404)
+                head = page.partition("</head>")[0]
+                self.assertIn("<title>Gone</title>", head)
+                self.assertEqual(page.count("<title>"), 1)
 
     def test_only_the_client_bundles_are_served(self):
         for path in ("/static/vue/server.mjs", "/static/angular/client.js", "/checklist/angular/"):

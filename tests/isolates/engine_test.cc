@@ -59,6 +59,18 @@ TEST_F(EngineTest, RequestCarriesComponentAndUrl) {
   EXPECT_EQ(out->html, "Request|/products/7?x=1");
 }
 
+TEST_F(EngineTest, RequestCarriesTheNonceOnlyWhenThereIsOne) {
+  auto without = Render("RequestKeys");
+  ASSERT_TRUE(without.ok()) << without.error().ToString();
+  EXPECT_EQ(without->html, "component,props,url|undefined");
+  std::string bytes = Props("{}");
+  RenderInput input{"RequestKeys", bytes, "/"};
+  input.nonce = "r4nd0m";
+  auto with = engine_->Render(input, &console_);
+  ASSERT_TRUE(with.ok()) << with.error().ToString();
+  EXPECT_EQ(with->html, "component,props,url,nonce|r4nd0m");
+}
+
 TEST_F(EngineTest, ConsoleIsCapturedWithLevels) {
   auto out = Render("Console");
   ASSERT_TRUE(out.ok()) << out.error().ToString();

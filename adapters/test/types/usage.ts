@@ -16,7 +16,7 @@ import type { Component as SvelteComponent } from 'svelte';
 import { useSsrd as useSvelteSsrd } from '@ssrd/svelte';
 import { createRender as createSvelteRender } from '@ssrd/svelte/server';
 import { hydrate as hydrateSvelte } from '@ssrd/svelte/client';
-import type { RenderResult } from '@ssrd/react';
+import type { RenderResult, StreamRenderResult } from '@ssrd/react';
 
 function Page({ title }: { title: string }) {
   const ssr = useReactSsrd();
@@ -53,4 +53,16 @@ hydrateSvelte({ SveltePage }, { context: (payload) => new Map([['props', payload
 
 export async function check(): Promise<RenderResult> {
   return reactRender({ component: 'Page', props: { title: 't' }, url: '/' });
+}
+
+// stream: true gives a StreamRender, whose html is a ReadableStream.
+export const reactStream = createReactRender({ Page }, { stream: true, nonce: (request) => String(request.props.nonce) });
+export const vueStream = createVueRender({ VuePage }, { stream: true });
+export const svelteStream = createSvelteRender({ SveltePage }, { stream: true });
+export const preactStream = createPreactRender({ PreactPage }, { stream: true, nonce: 'abc' });
+export async function checkStream(): Promise<StreamRenderResult> {
+  const reply = await reactStream({ component: 'Page', props: {}, url: '/' });
+  const reader: ReadableStreamDefaultReader<Uint8Array | string> = reply.html.getReader();
+  void reader;
+  return reply;
 }

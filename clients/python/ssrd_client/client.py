@@ -67,14 +67,16 @@ def _render_request(component, props, *, hydrate, hydrate_id, hydrate_global, no
         request["props"] = props
     if url is not None:
         request["url"] = url
+    # Sent with or without hydrate: the bundle gets it too (request.nonce), for the inline
+    # scripts of a streaming renderer.
+    if nonce is not None:
+        request["nonce"] = nonce
     if hydrate:
         request["hydrate"] = True
         if hydrate_id is not None:
             request["hydrate_id"] = hydrate_id
         if hydrate_global is not None:
             request["hydrate_global"] = hydrate_global
-        if nonce is not None:
-            request["nonce"] = nonce
         if combine:
             request["combine"] = True
     return request
@@ -186,7 +188,8 @@ class Client:
 
         hydrate: ask the daemon for the hydration <script> (returned in ``script``);
         hydrate_id / hydrate_global / nonce: its element id (default "ssrd-data"), global name,
-        CSP nonce; combine: the daemon appends the script to ``html`` as well.
+        CSP nonce (given to the bundle as ``request.nonce`` too, with or without hydrate);
+        combine: the daemon appends the script to ``html`` as well.
         Raises SsrdTimeout past ``timeout`` seconds (default: the client's), SsrdError otherwise.
         """
         request = _render_request(component, props, hydrate=hydrate, hydrate_id=hydrate_id,

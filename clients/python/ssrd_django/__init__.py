@@ -11,4 +11,8 @@ then in a template:
 
     {% load ssrd %}
     {% ssr "ProductPage" props nonce=request.csp_nonce %}
+
+and, for the component's head and status: ``{% ssr_head %}`` once in the base template's <head>,
+and "ssrd_django.middleware.SsrStatusMiddleware" in MIDDLEWARE (templatetags/ssrd.py,
+middleware.py).
 """

@@ -1,6 +1,7 @@
 """The Django example under gunicorn (3 workers x 4 threads, forked after import) in front of a
 real ssrd on the example React bundle: concurrent pages never show another request's props,
-the fallback serves a shell when ssrd is down, and nothing is left running afterwards."""
+the fallback serves a shell when ssrd is down, a component's head reaches <head> and its
+status the response, and nothing is left running afterwards."""
 import concurrent.futures
 import http.client
 import re
@@ -80,6 +81,24 @@ class DjangoUnderGunicornTest(unittest.TestCase):
         status, bundle = get(self.gunicorn.port, "/static/client.js")
         self.assertEqual(status, 200)
         self.assertIn("ssrd-data", bundle)
+
+    def test_a_component_that_sets_404_gets_a_404_response_with_its_head_in_head(self):
+        status, page = get(self.gunicorn.port, "/checklist/react/?missing=1&title=Gone")
+        self.assertEqual(status, 404)
+        head, _, body = page.partition("</head>")
+        self.assertIn("<title>Gone</title>", head)
+        self.assertIn('<meta name="description" content="0 items, 0 left"/>', head)
+        self.assertIn('<p class="missing">No such list.</p>', body)
+
+    def test_head_tags_of_the_component_are_in_head_once(self):
+        status, page = get(self.gunicorn.port, "/checklist/react/?title=" +
+                           urllib.parse.quote("Milk & <eggs>"))
+        self.assertEqual(status, 200)
+        head, _, body = page.partition("</head>")
+        self.assertIn("<title>Milk &amp; &lt;eggs&gt;</title>", head)
+        self.assertIn('<meta name="description" content="3 items, 2 left"/>', head)
+        self.assertEqual(page.count("<title>"), 1, head)
+        self.assertNotIn("<title>", body)
 
     def test_hostile_title_is_escaped_in_html_and_json(self):
         title = '</script><script>alert(1)</script><!--&"\u2028'

@@ -97,7 +97,11 @@ class DjangoStreamTemplateTest(unittest.TestCase):
         from django.test import override_settings
         import ssrd_django.client
         self.daemon = support.start_daemon(self, support.STREAMING_BUNDLE, workers=1)
-        override = override_settings(SSRD={"SOCKET": self.daemon.socket_path, "TIMEOUT": 10.0})
+        # TEMPLATES too: another test class may have configured Django in this process first.
+        override = override_settings(
+            SSRD={"SOCKET": self.daemon.socket_path, "TIMEOUT": 10.0},
+            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                        "DIRS": [self.templates]}])
         override.enable()
         self.addCleanup(override.disable)
         ssrd_django.client._client = None  # built from the settings above on first use

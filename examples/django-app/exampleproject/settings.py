@@ -14,7 +14,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = ["ssrd_django", "shop"]
-MIDDLEWARE = ["shop.middleware.csp_nonce"]
+# SsrStatusMiddleware: a component's status (a 404 from the checklist without items) becomes the
+# response's.
+MIDDLEWARE = ["shop.middleware.csp_nonce", "ssrd_django.middleware.SsrStatusMiddleware"]
 ROOT_URLCONF = "exampleproject.urls"
 WSGI_APPLICATION = "exampleproject.wsgi.application"
 DATABASES = {}
@@ -38,5 +40,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"ssrd_client": {"handlers": ["console"], "level": "ERROR"}},
+    "loggers": {name: {"handlers": ["console"], "level": "ERROR"} for name in ("ssrd_client", "ssrd_django")},
 }

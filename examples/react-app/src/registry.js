@@ -2,7 +2,8 @@
 // what "component" means. The names are unique across the example apps, so that the Django
 // project can serve all of them from one bundle (examples/django-app).
 import { Checklist } from './components/Checklist.jsx';
+import { Delivery } from './components/Delivery.jsx';
 import { ProductPage } from './components/ProductPage.jsx';
 import { Tiny } from './components/Tiny.jsx';
 
-export const components = { ProductPage, Tiny, ReactChecklist: Checklist };
+export const components = { ProductPage, Tiny, ReactChecklist: Checklist, ReactDelivery: Delivery };

@@ -11,6 +11,7 @@ const components = {
   Hello: (props) => greet(props.name),
   Full: () => ({ html: '<main>full</main>', head: '<title>T</title>', status: 201 }),
   Request: (props, request) => `${request.component}|${request.url}`,
+  RequestKeys: (props, request) => `${Object.keys(request).join(',')}|${request.nonce}`,
   Console: () => {
     console.log('log', 1, { a: [1, 'x'], b: null });
     console.info('info %s=%d', 'n', 42);

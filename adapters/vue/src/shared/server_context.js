@@ -42,13 +42,35 @@ export function resolveComponent(components, name) {
   return component;
 }
 
-// Streaming is planned: render will then return {html: ReadableStream, ...} from the framework's
-// streaming renderer, with head, status and data read after the stream ends, as the worker reads
-// them. Until the adapters do that, say so when the bundle loads.
-export function checkRenderOptions(options) {
-  if (options && options.stream) {
-    throw new TypeError('ssrd adapters: stream: true is not supported yet; renders are complete strings');
+// options.stream: true makes render return the framework's stream as html (see
+// ServerContext.streamResult); anything but a boolean is a mistake worth failing the bundle's
+// load for. Returns whether to stream.
+export function streamOption(options) {
+  const stream = options ? options.stream : undefined;
+  if (stream !== undefined && typeof stream !== 'boolean') {
+    throw new TypeError(`ssrd adapters: stream must be true or false, got ${typeof stream}`);
   }
+  return stream === true;
+}
+
+// The nonce of the inline <script>s a streaming renderer writes (React's late Suspense
+// boundaries, Preact's islands), so that a page under a nonce CSP runs them: request.nonce (the
+// daemon passes the request's `nonce` to render), unless options.nonce, a string or
+// (request) => string, says otherwise.
+export function nonceFor(options, request) {
+  let nonce = request.nonce;
+  if (options.nonce !== undefined) nonce = typeof options.nonce === 'function' ? options.nonce(request) : options.nonce;
+  return nonce == null || nonce === '' ? undefined : String(nonce);
+}
+
+// A ReadableStream of one chunk: the page, for a framework without a streaming renderer.
+export function streamOf(html) {
+  return new ReadableStream({
+    start(controller) {
+      if (html !== '') controller.enqueue(html);
+      controller.close();
+    },
+  });
 }
 
 // A tag for each entry of {title, meta: [{name, content}], link: [{rel, href}]}, escaped.
@@ -113,11 +135,36 @@ class ServerContext {
   // The value render() returns: {html, head, status} and data when a component set some.
   // frameworkHead (Svelte's <svelte:head>, Vue's teleports to "head") comes first.
   result(html, frameworkHead = '') {
-    let markup = frameworkHead;
-    for (const entry of this.head) markup += typeof entry === 'string' ? entry : this.renderHeadNode(entry.node);
-    const reply = { html, head: markup, status: this.status };
+    const reply = { html, head: this.headMarkup(frameworkHead), status: this.status };
     if (this.hasData) reply.data = this.data;
     return reply;
+  }
+
+  headMarkup(frameworkHead) {
+    let markup = frameworkHead;
+    for (const entry of this.head) markup += typeof entry === 'string' ? entry : this.renderHeadNode(entry.node);
+    return markup;
+  }
+
+  // The value a streaming render returns: html is the framework's stream; head, status and data
+  // are getters, read when the daemon reads them, which is after the stream has ended
+  // (docs/protocol.md, "Streaming"). So what a component sets while the page streams (inside a
+  // Suspense boundary, an async setup) counts, as it would in a whole render.
+  // frameworkHead() gives the framework's own head once the stream has ended.
+  streamResult(stream, frameworkHead) {
+    const ssr = this;
+    return {
+      html: stream,
+      get head() {
+        return ssr.headMarkup(frameworkHead ? frameworkHead() : '');
+      },
+      get status() {
+        return ssr.status;
+      },
+      get data() {
+        return ssr.hasData ? ssr.data : undefined;
+      },
+    };
   }
 }
 
