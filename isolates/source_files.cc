@@ -124,7 +124,10 @@ class Memory final : public SourceFiles {
       const std::string* real = nullptr;
       if (auto file = files_.find(key); file != files_.end()) real = &file->second.real;
       if (auto dir = directories_.find(key); dir != directories_.end()) real = &dir->second;
-      if (real != nullptr) return (fs::path(*real) / rest).lexically_normal().string();
+      if (real != nullptr) {
+        // `/ ""` would add a trailing separator.
+        return rest.empty() ? *real : (fs::path(*real) / rest).lexically_normal().string();
+      }
       if (at == at.parent_path()) break;
       rest = at.filename() / rest;
     }
