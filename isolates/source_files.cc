@@ -129,7 +129,7 @@ class Memory final : public SourceFiles {
         return rest.empty() ? *real : (fs::path(*real) / rest).lexically_normal().string();
       }
       if (at == at.parent_path()) break;
-      rest = at.filename() / rest;
+      rest = rest.empty() ? at.filename() : at.filename() / rest;
     }
     return normal.string();
   }
