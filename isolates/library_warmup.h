@@ -5,8 +5,7 @@
 // overrides (stat() of /usr/share/zoneinfo-icu/…) the first time a date is formatted, then keeps
 // what it found. Under the seccomp filter those calls fail with EPERM, and ICU would settle on
 // "Etc/Unknown" and the built-in data: dates would silently come out in the wrong zone. So a
-// script formats dates in the default zone and in a few named zones and locales, and touches the
-// other Intl services, before the filter is installed. Zone and locale data themselves are
+// script formats dates in the default zone and in a named zone before the filter is installed. Zone and locale data themselves are
 // compiled into libicudata (a mapped library), so zones and locales not named here still work
 // afterwards; tests/worker/sandbox_test.cc checks that against an unsandboxed worker.
 //

@@ -23,7 +23,10 @@ function intl({zones, locales}) {
                ` ${new Intl.RelativeTimeFormat(locale, {numeric: 'auto'}).format(-1, 'week')}` +
                ` ${new Intl.ListFormat(locale, {type: 'disjunction'}).format(['x', 'y', 'z'])}` +
                ` ${new Intl.DisplayNames([locale], {type: 'language'}).of('pt-BR')}` +
-               ` ${['b', 'a', 'ä', 'z'].sort(new Intl.Collator(locale).compare).join('')}`);
+               ` ${['b', 'a', 'ä', 'z'].sort(new Intl.Collator(locale).compare).join('')}` +
+               ` ${new Intl.PluralRules(locale, {type: 'ordinal'}).select(2)}` +
+               ` ${[...new Intl.Segmenter(locale, {granularity: 'word'}).segment('ab cd, ef')].length}` +
+               ` ${'istanbul İ'.toLocaleUpperCase(locale)} ${(0.5).toLocaleString(locale, {style: 'percent'})}`);
   }
   return lines.join('\n');
 }
