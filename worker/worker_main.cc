@@ -114,8 +114,9 @@ std::string FindSnapshot(const WorkerOptions& options) {
   return std::move(blob).value();
 }
 
-// --sandbox seccomp: the bundle's directory, read now, since nothing can be opened once the filter
-// is in place (an import() at render time, a source map at the first error).
+// --sandbox seccomp (or --uid/--gid): the bundle's directory, read now, since nothing can be opened
+// once the filter is in place, nor perhaps by the user the worker becomes (an import() at render
+// time, a source map at the first error).
 ipc::Result<std::shared_ptr<const isolates::SourceFiles>> PreloadBundleDirectory(
     const WorkerOptions& options) {
   std::error_code error;
@@ -191,7 +192,8 @@ int WorkerMain(int argc, char** argv) {
   isolates::EngineOptions engine_options = EngineOptionsFrom(*options);
   engine_options.snapshot_blob = FindSnapshot(*options);
   ipc::Reply hello;  // id 0
-  if (options->sandbox == "seccomp") {
+  // Also for a mere identity switch: the new user may not be able to read the bundle.
+  if (options->sandbox == "seccomp" || options->uid || options->gid) {
     ipc::Result<std::shared_ptr<const isolates::SourceFiles>> files =
         PreloadBundleDirectory(*options);
     if (!files.ok()) {
