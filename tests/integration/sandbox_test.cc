@@ -345,5 +345,26 @@ TEST(SandboxTest, AnUnknownWorkerUserStopsTheStart) {
       << run.err;
 }
 
+// Like every option: from the command line, the config file or SSRD_*, and checked.
+TEST(SandboxTest, TheOptionsComeFromTheFileAndTheEnvironment) {
+  TempDir dir;
+  const std::string bundle = CopySandboxBundle(dir);
+  WriteFile(dir.File("ssrd.toml"), "worker-user = \"nobody\"\nworker-group = \"nogroup\"\n");
+  RunResult run = RunProgram(SsrdBinary(), {"--bundle", bundle, "--config", dir.File("ssrd.toml"),
+                                            "--print-config"},
+                             30s, {{"SSRD_WORKER_SANDBOX", "off"}});
+  ASSERT_FALSE(run.timed_out);
+  EXPECT_NE(run.out.find("\nworker-sandbox = \"off\"  # environment SSRD_WORKER_SANDBOX\n"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("\nworker-user = \"nobody\"  # " + dir.File("ssrd.toml") + ":1\n"),
+            std::string::npos)
+      << run.out;
+  RunResult bad = RunProgram(SsrdBinary(), {"--bundle", bundle, "--print-config"}, 30s,
+                             {{"SSRD_WORKER_SANDBOX", "strict"}});
+  EXPECT_TRUE(bad.status.exited && bad.status.exit_code == 1) << bad.status.ToString();
+  EXPECT_NE(bad.err.find("SSRD_WORKER_SANDBOX=strict"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace ssrd::testing
