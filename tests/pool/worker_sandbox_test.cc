@@ -48,8 +48,9 @@ TEST(WorkerSandboxTest, ARefusedCallIsNamedFromTheExitCode) {
   WorkerExit ptrace{105, 0};
   EXPECT_EQ(ptrace.Describe(), "exited with code 105 (its sandbox refused the system call ptrace)");
   const long long past = ipc::kRefusedSyscallExitBase + std::size(ipc::kTrappedSyscalls);
-  EXPECT_EQ(WorkerExit{past, 0}.Describe(), "exited with code " + std::to_string(past));
-  EXPECT_FALSE(WorkerExit{past, 0}.sandbox_refusal());
+  const WorkerExit other{past, 0};
+  EXPECT_EQ(other.Describe(), "exited with code " + std::to_string(past));
+  EXPECT_FALSE(other.sandbox_refusal());
   EXPECT_FALSE((WorkerExit{2, 0}.sandbox_refusal()));
   EXPECT_FALSE((WorkerExit{0, 31}.sandbox_refusal()));  // a signal, not an exit code
 }
