@@ -246,7 +246,9 @@ TEST(SandboxTest, ImportsSourceMapsAndThePlatformWorkUnderTheFilter) {
   const std::string bundle = CopySandboxBundle(dir);
   std::map<std::string, std::vector<std::string>> answers;
   for (const std::string mode : {"off", "seccomp"}) {
-    DaemonProcess daemon(DaemonConfig{bundle, 1, {"--worker-sandbox", mode, "--no-snapshot"}});
+    // Busy polling too: its poll() and sched_yield() are allowed calls.
+    DaemonProcess daemon(DaemonConfig{
+        bundle, 1, {"--worker-sandbox", mode, "--no-snapshot", "--busy-poll-us", "200"}});
     ASSERT_TRUE(daemon.Start());
     auto client = Connect(daemon);
     ASSERT_TRUE(client);
