@@ -21,7 +21,7 @@ FROM debian:bookworm-slim
 # What ssrd, ssrd-worker and ssrctl load (libc, libstdc++ and libgcc are in the base image).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libnode108 libuv1 libspdlog1.10 libfmt9 libsystemd0 libicu72 \
+      libnode108 libuv1 libspdlog1.10 libfmt9 libsystemd0 libicu72 libseccomp2 \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ssrd \
  && mkdir -p /run/ssrd /var/cache/ssrd \

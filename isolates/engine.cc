@@ -13,6 +13,7 @@
 #include "isolates/bundle_context.h"
 #include "isolates/context_guard.h"
 #include "isolates/event_loop.h"
+#include "isolates/library_warmup.h"
 #include "isolates/module_loader.h"
 #include "isolates/module_snapshot.h"
 #include "isolates/promise_rejections.h"
@@ -51,8 +52,10 @@ class Engine::Impl {
       : options_(options),
         allocator_(std::make_unique<BudgetAllocator>(options.heap_limit_mb * kMiB)),
         // Before the bundle is read: a file or map written after this may not be what runs.
+        graph_(options.files),
         stack_mapper_(BundleDirectory(options.bundle_path),
-                      std::filesystem::file_time_type::clock::now()) {}
+                      std::filesystem::file_time_type::clock::now(),
+                      StackMapper::kDefaultMaxMapBytes, options.files) {}
 
   ipc::Result<void> Start();
   ipc::Result<void> PrepareNextRender();
@@ -69,6 +72,13 @@ class Engine::Impl {
     return last_unhandled_rejections_;
   }
   std::uint64_t source_maps_read() const { return stack_mapper_.maps_read(); }
+  ipc::Result<void> WarmUpLibraries() {
+    UseStackOfThisThread();
+    v8::Isolate* isolate = isolate_.get();
+    v8::Isolate::Scope isolate_scope(isolate);
+    v8::HandleScope handle_scope(isolate);
+    return WarmUpLazyLibraries(isolate, context_.Get(isolate));
+  }
   std::vector<std::string> TakeSourceMapWarnings() { return stack_mapper_.TakeWarnings(); }
 
  private:
@@ -173,7 +183,7 @@ ipc::Result<void> Engine::Impl::MakeContext(std::vector<ipc::ConsoleLine>* conso
   guard_.Reset();
   context_.Reset();
   render_.Reset();
-  graph_ = ModuleGraph();
+  graph_ = ModuleGraph(options_.files);
   v8::Local<v8::Context> context;
   if (has_snapshot()) {
     // Deserialises the snapshot's default context: runtime and bundle already evaluated.
@@ -382,6 +392,7 @@ const std::vector<std::string>& Engine::last_unhandled_rejections() const {
 }
 
 std::uint64_t Engine::source_maps_read() const { return impl_->source_maps_read(); }
+ipc::Result<void> Engine::WarmUpLibraries() { return impl_->WarmUpLibraries(); }
 std::vector<std::string> Engine::TakeSourceMapWarnings() { return impl_->TakeSourceMapWarnings(); }
 
 const std::vector<ipc::ConsoleLine>& Engine::startup_console() const {

@@ -58,6 +58,7 @@
 
 #include "ipc/error.h"
 #include "ipc/message.h"
+#include "isolates/source_files.h"
 
 namespace ssrd::isolates {
 
@@ -77,6 +78,10 @@ struct EngineOptions {
   // instead. With one, a context costs a deserialisation, not a bundle evaluation.
   std::string snapshot_blob;
   Isolation isolation = Isolation::kGuarded;
+  // Where the bundle's files are read (imports, source maps): source_files.h. Null: from disk.
+  // A sandboxed worker passes the directory it preloaded, and the engine then makes no
+  // file-system call of its own.
+  std::shared_ptr<const SourceFiles> files;
 };
 
 // Receives the html of a streamed render while it is produced (RenderInput::stream). Write gets
@@ -162,6 +167,10 @@ class Engine {
   const std::vector<std::string>& last_unhandled_rejections() const;
 
   const std::vector<ipc::ConsoleLine>& startup_console() const;
+
+  // Owner thread, before a sandbox closes: has ICU and the C library probe the system now rather
+  // than in a render (library_warmup.h). Leaves nothing in the context.
+  ipc::Result<void> WarmUpLibraries();
 
   // Owner thread: source maps read and parsed since Create() (each at most once), for tests.
   std::uint64_t source_maps_read() const;

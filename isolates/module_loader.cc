@@ -4,8 +4,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "ipc/digest.h"
 #include "isolates/dynamic_import.h"
@@ -26,15 +24,10 @@ ipc::Error BundleError(std::string message) {
 }
 
 // Returns "" on success, else strerror's text.
-std::string ReadFile(const std::string& path, std::string* out) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::strerror(errno != 0 ? errno : ENOENT);
-  if (std::filesystem::is_directory(path)) return std::strerror(EISDIR);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return std::strerror(errno != 0 ? errno : EIO);
-  *out = std::move(buffer).str();
+std::string ReadFile(const SourceFiles& files, const std::string& path, std::string* out) {
+  ipc::Result<std::string> read = files.Read(path);
+  if (!read.ok()) return read.error().message;
+  *out = std::move(read).value();
   return {};
 }
 
@@ -296,7 +289,7 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::Load(v8::Isolate* isolate,
   if (cached != by_path_.end()) return cached->second.Get(isolate);
 
   std::string source;
-  if (std::string read_error = ReadFile(path, &source); !read_error.empty()) {
+  if (std::string read_error = ReadFile(*files_, path, &source); !read_error.empty()) {
     return BundleError("cannot read " + path + ": " + read_error);
   }
   source_digests_[path] = ipc::Fnv1a(source);
@@ -456,7 +449,7 @@ ipc::Result<v8::Local<v8::Function>> LoadBundle(v8::Isolate* isolate,
   const std::string path = std::filesystem::absolute(bundle_path).lexically_normal().string();
   graph->set_root(std::filesystem::path(path).parent_path().string());
   std::string source;
-  if (std::string read_error = ReadFile(path, &source); !read_error.empty()) {
+  if (std::string read_error = ReadFile(graph->files(), path, &source); !read_error.empty()) {
     return BundleError("cannot read bundle " + path + ": " + read_error);
   }
   if (EndsWith(path, ".mjs")) return LoadModuleBundle(isolate, context, path, graph, state);

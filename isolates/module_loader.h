@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -45,11 +46,17 @@
 
 #include "ipc/error.h"
 #include "isolates/runtime_state.h"
+#include "isolates/source_files.h"
 
 namespace ssrd::isolates {
 
 class ModuleGraph {
  public:
+  // Files are read through `files` (source_files.h); null: from disk.
+  explicit ModuleGraph(std::shared_ptr<const SourceFiles> files = nullptr)
+      : files_(files ? std::move(files) : DiskFiles()) {}
+  const SourceFiles& files() const { return *files_; }
+
   // Reads, compiles and links the module at absolute `path` and everything it imports.
   ipc::Result<v8::Local<v8::Module>> Load(v8::Isolate* isolate, v8::Local<v8::Context> context,
                                           const std::string& path);
@@ -88,6 +95,7 @@ class ModuleGraph {
                                                  v8::Local<v8::Context> context,
                                                  const std::string& specifier);
 
+  std::shared_ptr<const SourceFiles> files_;
   std::map<std::string, v8::Global<v8::Module>> by_path_;
   std::unordered_multimap<int, std::string> path_by_hash_;
   std::map<std::string, std::uint64_t> source_digests_;

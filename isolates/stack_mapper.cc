@@ -1,9 +1,7 @@
 #include "isolates/stack_mapper.h"
 
 #include <cctype>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <system_error>
 #include <utility>
 
@@ -95,28 +93,6 @@ bool HasScheme(const std::string& url) {
   return true;
 }
 
-std::optional<std::string> ReadTail(const std::string& path, std::size_t bytes) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return std::nullopt;
-  const std::streamoff size = in.tellg();
-  const std::streamoff from = size > static_cast<std::streamoff>(bytes)
-                                  ? size - static_cast<std::streamoff>(bytes)
-                                  : 0;
-  in.seekg(from);
-  std::string tail(static_cast<std::size_t>(size - from), '\0');
-  if (!in.read(tail.data(), static_cast<std::streamsize>(tail.size()))) return std::nullopt;
-  return tail;
-}
-
-std::optional<std::string> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(buffer).str();
-}
-
 std::string Unmapped(const std::string& file) {
   return "; stack positions in " + file + " stay as V8 reports them";
 }
@@ -124,8 +100,9 @@ std::string Unmapped(const std::string& file) {
 }  // namespace
 
 StackMapper::StackMapper(std::string bundle_dir, fs::file_time_type loaded_at,
-                         std::size_t max_map_bytes)
-    : bundle_dir_(fs::path(std::move(bundle_dir)).lexically_normal().string()),
+                         std::size_t max_map_bytes, std::shared_ptr<const SourceFiles> files)
+    : files_(files ? std::move(files) : DiskFiles()),
+      bundle_dir_(fs::path(std::move(bundle_dir)).lexically_normal().string()),
       loaded_at_(loaded_at),
       max_map_bytes_(max_map_bytes) {
   while (bundle_dir_.size() > 1 && bundle_dir_.back() == '/') bundle_dir_.pop_back();
@@ -178,45 +155,40 @@ bool StackMapper::Inside(const fs::path& path) const {
     return false;
   }
   // A symbolic link inside the directory may still lead out of it.
-  std::error_code error;
-  const fs::path real = fs::weakly_canonical(path, error);
-  const fs::path real_dir = fs::weakly_canonical(bundle_dir_, error);
-  if (error) return false;
-  const std::string real_text = real.string(), real_dir_text = real_dir.string();
+  const std::string real_text = files_->RealPath(path.string());
+  const std::string real_dir_text = files_->RealPath(bundle_dir_);
+  if (real_text.empty() || real_dir_text.empty()) return false;
   return real_text.size() > real_dir_text.size() &&
          real_text.compare(0, real_dir_text.size(), real_dir_text) == 0 &&
          (real_dir_text == "/" || real_text[real_dir_text.size()] == '/');
 }
 
 std::string StackMapper::Untrusted(const fs::path& path) const {
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  if (error || !fs::exists(status)) {
-    return "cannot be read: " + (error ? error.message() : std::string("no such file"));
+  const FileFacts facts = files_->Stat(path.string());
+  if (!facts.exists) {
+    return "cannot be read: " + (facts.error.empty() ? std::string("no such file") : facts.error);
   }
-  if (!fs::is_regular_file(status)) return "is not a regular file";
-  const fs::file_time_type written = fs::last_write_time(path, error);
-  if (error) return "cannot be read: " + error.message();
-  if (written > loaded_at_) return "changed on disk after this worker loaded the bundle";
+  if (!facts.regular) return "is not a regular file";
+  if (!facts.error.empty()) return "cannot be read: " + facts.error;
+  if (facts.written > loaded_at_) return "changed on disk after this worker loaded the bundle";
   return {};
 }
 
 std::unique_ptr<SourceMap> StackMapper::FindMap(const std::string& file) {
-  std::error_code error;
   // Not a file of the bundle (or a name a frame made up): nothing to say.
-  if (!Inside(file) || !fs::is_regular_file(file, error)) return nullptr;
+  if (!Inside(file) || !files_->Stat(file).regular) return nullptr;
   if (std::string why = Untrusted(file); !why.empty()) {
     warnings_.push_back(file + " " + why + Unmapped(file));
     return nullptr;
   }
-  std::optional<std::string> tail = ReadTail(file, kCommentSearchBytes);
-  const std::string url = tail ? SourceMappingUrl(*tail) : std::string();
+  ipc::Result<std::string> tail = files_->ReadTail(file, kCommentSearchBytes);
+  const std::string url = tail.ok() ? SourceMappingUrl(tail.value()) : std::string();
   const std::string beside = file + ".map";
   if (url.empty()) {
-    return fs::exists(beside, error) ? ReadMap(beside, file) : nullptr;
+    return files_->Stat(beside).exists ? ReadMap(beside, file) : nullptr;
   }
   if (url.compare(0, 5, "data:") == 0) {
-    if (fs::exists(beside, error)) return ReadMap(beside, file);
+    if (files_->Stat(beside).exists) return ReadMap(beside, file);
     warnings_.push_back("the source map of " + file +
                         " is inline (a data: URL), which is not read; use an external map "
                         "(esbuild --sourcemap)" + Unmapped(file));
@@ -243,15 +215,13 @@ std::unique_ptr<SourceMap> StackMapper::ReadMap(const std::string& map_path,
   };
   if (!Inside(map_path)) return refuse("is outside the bundle's directory " + bundle_dir_);
   if (std::string why = Untrusted(map_path); !why.empty()) return refuse(why);
-  std::error_code error;
-  const std::uintmax_t size = fs::file_size(map_path, error);
-  if (error) return refuse("cannot be read: " + error.message());
+  const std::uintmax_t size = files_->Stat(map_path).size;
   if (size > max_map_bytes_) {
     return refuse("is " + std::to_string(size) + " bytes, over the limit of " +
                   std::to_string(max_map_bytes_));
   }
-  std::optional<std::string> text = ReadAll(map_path);
-  if (!text) return refuse("cannot be read");
+  ipc::Result<std::string> text = files_->Read(map_path);
+  if (!text.ok()) return refuse("cannot be read: " + text.error().message);
   if (text->size() > max_map_bytes_) return refuse("grew past the limit while being read");
   ++maps_read_;
   ipc::Result<SourceMap> parsed =

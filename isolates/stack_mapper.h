@@ -17,7 +17,9 @@
 // this worker is not running; the same for FILE itself) leaves its frames as they were and gives
 // one warning for TakeWarnings(), once per map.
 //
-// Pure C++ (no V8): it reads files and rewrites text. Not thread-safe; one owner.
+// Pure C++ (no V8): it reads files, through the SourceFiles it is given (source_files.h: the disk,
+// or the bundle's directory preloaded before a worker's sandbox closed, so that a sandboxed worker
+// maps stacks without a system call), and rewrites text. Not thread-safe; one owner.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +30,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "isolates/source_files.h"
 
 namespace ssrd::isolates {
 
@@ -41,8 +45,10 @@ class StackMapper {
 
   // `bundle_dir`: absolute; only files under it are mapped and only maps under it are read.
   // Files or maps modified after `loaded_at` (when the engine read the bundle) are not trusted.
+  // `files`: where files are read; null = the disk.
   StackMapper(std::string bundle_dir, std::filesystem::file_time_type loaded_at,
-              std::size_t max_map_bytes = kDefaultMaxMapBytes);
+              std::size_t max_map_bytes = kDefaultMaxMapBytes,
+              std::shared_ptr<const SourceFiles> files = nullptr);
   ~StackMapper();
   StackMapper(const StackMapper&) = delete;
   StackMapper& operator=(const StackMapper&) = delete;
@@ -63,6 +69,7 @@ class StackMapper {
   std::string Untrusted(const std::filesystem::path& path) const;
   bool Inside(const std::filesystem::path& path) const;
 
+  std::shared_ptr<const SourceFiles> files_;
   std::string bundle_dir_;
   std::filesystem::file_time_type loaded_at_;
   std::size_t max_map_bytes_;

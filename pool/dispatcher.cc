@@ -408,8 +408,9 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
   }
   std::string what = "worker " + std::to_string(pid) + " " + exit.Describe() + " while rendering " +
                      job.request.component;
-  // Exit code 2 is a bundle or configuration error: the next worker would fail the same way.
-  bool fatal = exit.term_signal == 0 && exit.exit_status == 2;
+  // Exit code 2 is a bundle or configuration error: the next worker would fail the same way. A
+  // render that made its worker attempt a forbidden system call would make the next one do it too.
+  bool fatal = (exit.term_signal == 0 && exit.exit_status == 2) || exit.sandbox_refusal();
   // Part of a streamed page has reached the client: a second render cannot take it back.
   bool may_retry = job.request.retry && !fatal && job.attempts < kMaxAttempts &&
                    Clock::now() < job.deadline && job.chunks_sent == 0;

@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "pool/dispatcher.h"
+#include "pool/worker_sandbox.h"
 #include "pool/warmup.h"
 
 namespace ssrd::pool {
@@ -78,6 +81,10 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options, std::vector<ipc::Request> warmu
     spawn.extra_args.insert(spawn.extra_args.end(),
                             {"--busy-poll-us", std::to_string(options_.busy_poll_us)});
   }
+  for (std::string& arg : WorkerSandboxArgs(options_.worker_sandbox, options_.worker_uid,
+                                            options_.worker_gid)) {
+    spawn.extra_args.push_back(std::move(arg));
+  }
   dispatcher_ = std::make_unique<Dispatcher>(loop, options_, std::move(spawn),
                                              std::move(warmup_file_requests));
 }
@@ -108,6 +115,14 @@ ipc::Result<std::unique_ptr<Pool>> Pool::Create(uv_loop_t* loop, PoolOptions opt
   if (options.max_queue == 0) {
     return ipc::MakeError(ipc::ErrorCode::kBadRequest, "the queue must hold at least 1 request");
   }
+  std::string no_filter_why;
+  const bool kernel_can = options.worker_sandbox == "off" || KernelCanFilterSyscalls(&no_filter_why);
+  std::string sandbox_warning;
+  auto sandbox =
+      ResolveWorkerSandbox(options.worker_sandbox, kernel_can, no_filter_why, &sandbox_warning);
+  if (!sandbox.ok()) return sandbox.error();
+  if (!sandbox_warning.empty()) spdlog::warn("{}", sandbox_warning);
+  options.worker_sandbox = std::move(sandbox).value();
   std::vector<ipc::Request> warmup_file_requests;
   if (!options.warmup_file.empty()) {
     auto loaded = LoadWarmupFile(options.warmup_file);

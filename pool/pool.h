@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,14 @@ struct PoolOptions {
   unsigned warmup_requests = 8;
   std::uint32_t warmup_ms = 500;
   std::string warmup_file;
+  // The workers' sandbox (docs/operations.md, "What a worker can do"): "auto" (seccomp where the
+  // kernel can, else off with a warning), "seccomp" (Create fails where the kernel cannot) or
+  // "off". Create() replaces "auto" with what it chose.
+  std::string worker_sandbox = "auto";
+  // The identity workers switch to once their bundle is loaded (a root supervisor only; the
+  // worker fails its start otherwise). Unset: the supervisor's own.
+  std::optional<uid_t> worker_uid;
+  std::optional<gid_t> worker_gid;
   // Told when a reload starts and how it ends, for a service manager (ssrd's sd_notify). May run
   // inside Reload(); must not call back into the pool. Empty = nobody is told.
   enum class ReloadPhase { kStarted, kServing, kFailed };

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "ipc/log_escape.h"
 #include "ipc/message.h"
+#include "ipc/sandbox_exit.h"
 
 namespace ssrd::pool {
 
@@ -21,7 +24,15 @@ std::string WorkerExit::Describe() const {
     return "was killed by signal " + std::to_string(term_signal) + " (" + strsignal(term_signal) +
            ")";
   }
-  return "exited with code " + std::to_string(exit_status);
+  std::string text = "exited with code " + std::to_string(exit_status);
+  if (std::optional<std::string_view> call = ipc::RefusedSyscallOfExit(exit_status)) {
+    text += " (its sandbox refused the system call " + std::string(*call) + ")";
+  }
+  return text;
+}
+
+bool WorkerExit::sandbox_refusal() const {
+  return term_signal == 0 && ipc::RefusedSyscallOfExit(exit_status).has_value();
 }
 
 const char* WorkerStateName(WorkerProcess::State state) {

@@ -46,7 +46,11 @@ struct WorkerSpawnOptions {
 struct WorkerExit {
   std::int64_t exit_status = 0;  // valid when term_signal == 0
   int term_signal = 0;
-  std::string Describe() const;  // "exited with code 2", "was killed by signal 9 (Killed)"
+  // "exited with code 2", "was killed by signal 9 (Killed)", "exited with code 100 (its sandbox
+  // refused the system call execve)" (ipc/sandbox_exit.h)
+  std::string Describe() const;
+  // The worker's seccomp filter caught it making a system call no renderer makes.
+  bool sandbox_refusal() const;
 };
 
 class WorkerProcess {

@@ -177,7 +177,7 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) 
 }
 
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max_reply_bytes,
-                       unsigned busy_poll_us) {
+                       unsigned busy_poll_us, const BeforeRender& before_render) {
   // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
   RenderWatchdog watchdog(engine);
   ChannelReader reader(channel_fd, &watchdog, std::chrono::microseconds(busy_poll_us));
@@ -198,7 +198,11 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
         reply.error = in.failure.error;
         break;
       case ChannelReader::Incoming::Kind::kRequest:
-        if (in.request.op == ipc::Op::kRender) {
+        if (std::optional<ipc::Error> refused;
+            in.request.op == ipc::Op::kRender && before_render && (refused = before_render())) {
+          reply.id = in.request.id;
+          reply.error = std::move(refused);
+        } else if (in.request.op == ipc::Op::kRender) {
           std::optional<ChunkWriter> chunks;
           if (in.request.stream) chunks.emplace(channel_fd, in.request.id, max_reply_bytes);
           std::optional<ipc::Reply> rendered =

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 
 #include "ipc/frame.h"
 #include "ipc/message.h"
@@ -35,6 +37,10 @@ int ExitCode(LoopEnd end);
 // op (cancel included) is kBadRequest.
 ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 
+// Runs before each render; an error it returns answers the request instead (tests only:
+// misbehaviour.h).
+using BeforeRender = std::function<std::optional<ipc::Error>()>;
+
 // Serves requests until the channel closes (end of file, also in the middle of a render, which is
 // then stopped and not answered), the engine is poisoned, or a frame is too large. Joins its
 // threads before it returns.
@@ -42,6 +48,7 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 // (docs/architecture.md, "Busy polling").
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine,
                        std::size_t max_reply_bytes = ipc::kDefaultMaxFrameBytes,
-                       unsigned busy_poll_us = 0);
+                       unsigned busy_poll_us = 0,
+                       const BeforeRender& before_render = nullptr);
 
 }  // namespace ssrd::worker

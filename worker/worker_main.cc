@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -19,7 +20,9 @@
 #include "snapshots/load_environment.h"
 #include "snapshots/snapshot_builder.h"
 #include "snapshots/snapshot_file.h"
+#include "worker/misbehaviour.h"
 #include "worker/request_loop.h"
+#include "worker/sandbox.h"
 #include "worker/worker_options.h"
 
 namespace ssrd::worker {
@@ -111,6 +114,46 @@ std::string FindSnapshot(const WorkerOptions& options) {
   return std::move(blob).value();
 }
 
+// --sandbox seccomp (or --uid/--gid): the bundle's directory, read now, since nothing can be opened
+// once the filter is in place, nor perhaps by the user the worker becomes (an import() at render
+// time, a source map at the first error).
+ipc::Result<std::shared_ptr<const isolates::SourceFiles>> PreloadBundleDirectory(
+    const WorkerOptions& options) {
+  std::error_code error;
+  std::filesystem::path bundle = std::filesystem::absolute(options.bundle, error).lexically_normal();
+  if (error) bundle = options.bundle;
+  ipc::Result<isolates::PreloadedFiles> preloaded =
+      isolates::PreloadFiles(bundle.parent_path().string(), bundle.string());
+  if (!preloaded.ok()) return preloaded.error();
+  spdlog::debug("sandbox: preloaded {} files ({} bytes) of {}", preloaded->count, preloaded->bytes,
+                bundle.parent_path().string());
+  if (preloaded->skipped != 0) {
+    spdlog::warn("sandbox: {} files of {} were left out past the preload limits ({} files, {} MiB); "
+                 "importing them will fail",
+                 preloaded->skipped, bundle.parent_path().string(), isolates::kMaxPreloadFiles,
+                 isolates::kMaxPreloadBytes >> 20);
+  }
+  return preloaded->files;
+}
+
+// After the bundle is loaded and before the hello: lets the libraries look around, then closes the
+// sandbox (sandbox.h).
+ipc::Result<void> CloseSandbox(const WorkerOptions& options, isolates::Engine* engine) {
+  const bool seccomp = options.sandbox == "seccomp";
+  if (seccomp) {
+    // A failure means Intl misbehaves in this build: worth a line, not worth refusing to serve.
+    if (ipc::Result<void> warmed = engine->WarmUpLibraries(); !warmed.ok()) {
+      spdlog::warn("{}", ipc::EscapeForLog(warmed.error().message));
+    }
+  }
+  SandboxOptions sandbox;
+  sandbox.seccomp = seccomp;
+  sandbox.uid = options.uid;
+  sandbox.gid = options.gid;
+  sandbox.parent_pid = options.parent_pid;
+  return EnterSandbox(sandbox);
+}
+
 }  // namespace
 
 int WorkerMain(int argc, char** argv) {
@@ -148,6 +191,18 @@ int WorkerMain(int argc, char** argv) {
   isolates::EnsureV8Initialized();
   isolates::EngineOptions engine_options = EngineOptionsFrom(*options);
   engine_options.snapshot_blob = FindSnapshot(*options);
+  ipc::Reply hello;  // id 0
+  // Also for a mere identity switch: the new user may not be able to read the bundle.
+  if (options->sandbox == "seccomp" || options->uid || options->gid) {
+    ipc::Result<std::shared_ptr<const isolates::SourceFiles>> files =
+        PreloadBundleDirectory(*options);
+    if (!files.ok()) {
+      hello.error = files.error();
+      WriteHello(options->channel_fd, hello);
+      return kExitFatal;
+    }
+    engine_options.files = std::move(files).value();
+  }
   bool from_snapshot = !engine_options.snapshot_blob.empty();
   ipc::Result<std::unique_ptr<isolates::Engine>> engine = isolates::Engine::Create(engine_options);
   if (!engine.ok() && from_snapshot) {
@@ -160,7 +215,6 @@ int WorkerMain(int argc, char** argv) {
     engine = isolates::Engine::Create(engine_options);
   }
 
-  ipc::Reply hello;  // id 0
   if (!engine.ok()) {
     // The hello carries the reason to the supervisor, which reports it once for the whole pool;
     // logging it here too would print one copy per worker.
@@ -169,20 +223,42 @@ int WorkerMain(int argc, char** argv) {
     WriteHello(options->channel_fd, hello);
     return kExitFatal;
   }
+  if (ipc::Result<void> closed = CloseSandbox(*options, engine.value().get()); !closed.ok()) {
+    hello.error = ipc::MakeError(ipc::ErrorCode::kBundleError,
+                                 "worker sandbox: " + closed.error().message);
+    spdlog::debug("{}", hello.error->message);
+    WriteHello(options->channel_fd, hello);
+    return kExitFatal;
+  }
+  std::optional<Misbehaviour> misbehaviour;
+  if (!options->test_misbehave.empty()) misbehaviour = ParseMisbehaviour(options->test_misbehave);
+  if (misbehaviour && !misbehaviour->at_render) {
+    hello.error = Misbehave(misbehaviour->call);
+    spdlog::error("{}", hello.error->message);
+    WriteHello(options->channel_fd, hello);
+    return kExitFatal;
+  }
   for (const ipc::ConsoleLine& line : engine.value()->startup_console()) {
     spdlog::info("[bundle] console.{}: {}", ipc::EscapeForLog(line.level),
                  ipc::EscapeForLog(line.text));
   }
   // Logged before the hello, so that it precedes the supervisor's lines about this worker.
-  spdlog::info("ready: bundle {}{}, isolation {}, V8 {}", options->bundle,
-               from_snapshot ? " (from its snapshot)" : "", options->isolation,
+  spdlog::info("ready: bundle {}{}, isolation {}, sandbox {}{}, V8 {}", options->bundle,
+               from_snapshot ? " (from its snapshot)" : "", options->isolation, options->sandbox,
+               options->uid ? ", uid " + std::to_string(*options->uid) : std::string(),
                isolates::V8Version());
   hello.worker_pid = static_cast<std::uint32_t>(getpid());
   if (!WriteHello(options->channel_fd, hello)) return 0;
 
-  LoopEnd end =
-      RunRequestLoop(options->channel_fd, engine.value().get(), options->max_frame_bytes,
-                     options->busy_poll_us);
+  BeforeRender before_render;
+  if (misbehaviour) {
+    before_render = [call = misbehaviour->call]() -> std::optional<ipc::Error> {
+      return Misbehave(call);
+    };
+  }
+  LoopEnd end = RunRequestLoop(options->channel_fd, engine.value().get(),
+                               options->max_frame_bytes, options->busy_poll_us,
+                               before_render);
   return ExitCode(end);
 }
 

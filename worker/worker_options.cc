@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "worker/misbehaviour.h"
+
 namespace ssrd::worker {
 
 std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit_code) {
@@ -34,6 +36,19 @@ std::optional<WorkerOptions> ParseWorkerOptions(int argc, char** argv, int* exit
   app.add_option("--busy-poll-us", options.busy_poll_us,
                  "after a reply, keep polling the channel this long before sleeping (0 = sleep)")
       ->check(CLI::Range(0u, 100000u));
+  app.add_option("--sandbox", options.sandbox,
+                 "seccomp: preload the bundle's directory, then allow only the system calls "
+                 "rendering needs once the bundle is loaded; off: no filter")
+      ->check(CLI::IsMember({"seccomp", "off"}));
+  app.add_option("--uid", options.uid, "switch to this user once the bundle is loaded");
+  app.add_option("--gid", options.gid,
+                 "switch to this group (and only it as supplementary group) once the bundle is "
+                 "loaded");
+  app.add_option("--test-misbehave", options.test_misbehave)
+      ->group("")  // tests only: misbehaviour.h
+      ->check([](const std::string& v) {
+        return IsKnownMisbehaviour(v) ? std::string() : "unknown call " + v;
+      });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,7 @@
 // StackMapper on files of its own: which frames change and how, where a file's map is found, that
 // a map is read once, and that every kind of unusable map leaves the stack alone with one warning.
+// Every test runs twice: reading the disk, and reading the bundle's directory preloaded into memory
+// as a sandboxed worker does (isolates/source_files.h), where the answers must be the same.
 #include "isolates/stack_mapper.h"
 
 #include <gtest/gtest.h>
@@ -27,7 +29,7 @@ std::string AppMap() {
          EncodeMappings({{{0, 0, 9, 4}, {20, 0, 2, 0}}, {}}) + R"(","names":[]})";
 }
 
-class StackMapperTest : public ::testing::Test {
+class StackMapperTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "ssrd-stackmap-XXXXXX").string();
@@ -47,8 +49,15 @@ class StackMapperTest : public ::testing::Test {
     Write(dist_ + "/" + name, "export function render(){throw new Error('x')}\n" +
                                   (comment.empty() ? "" : comment + "\n"));
   }
+  // Preloaded (the test's parameter): the files as they are now, the mapper reads no disk after.
   StackMapper Mapper(std::size_t max_map_bytes = StackMapper::kDefaultMaxMapBytes) {
-    return StackMapper(dist_, fs::file_time_type::clock::now(), max_map_bytes);
+    std::shared_ptr<const SourceFiles> files;
+    if (GetParam()) {
+      auto preloaded = PreloadFiles(dist_, "");
+      EXPECT_TRUE(preloaded.ok());
+      if (preloaded.ok()) files = preloaded->files;
+    }
+    return StackMapper(dist_, fs::file_time_type::clock::now(), max_map_bytes, files);
   }
   // "Error: x" and one frame at FILE:1:5, which the app map knows.
   std::string Stack(const std::string& file) {
@@ -62,7 +71,7 @@ class StackMapperTest : public ::testing::Test {
   std::string root_, dist_;
 };
 
-TEST_F(StackMapperTest, FramesInTheBundleShowTheOriginalWithV8sPositionBeside) {
+TEST_P(StackMapperTest, FramesInTheBundleShowTheOriginalWithV8sPositionBeside) {
   WriteBundle("app.mjs", "//# sourceMappingURL=app.mjs.map");
   Write(dist_ + "/app.mjs.map", AppMap());
   StackMapper mapper = Mapper();
@@ -92,14 +101,14 @@ TEST_F(StackMapperTest, FramesInTheBundleShowTheOriginalWithV8sPositionBeside) {
   EXPECT_TRUE(mapper.TakeWarnings().empty());
 }
 
-TEST_F(StackMapperTest, WithoutACommentTheMapBesideTheFileIsUsed) {
+TEST_P(StackMapperTest, WithoutACommentTheMapBesideTheFileIsUsed) {
   WriteBundle("app.mjs", "");
   Write(dist_ + "/app.mjs.map", AppMap());
   StackMapper mapper = Mapper();
   EXPECT_EQ(mapper.Map(Stack("app.mjs")), Mapped("app.mjs"));
 }
 
-TEST_F(StackMapperTest, TheCommentMayNameAMapElsewhereInTheBundlesDirectory) {
+TEST_P(StackMapperTest, TheCommentMayNameAMapElsewhereInTheBundlesDirectory) {
   WriteBundle("chunks/c.mjs", "//# sourceMappingURL=../maps/c.map");
   Write(dist_ + "/maps/c.map", R"({"version":3,"sources":["../../src/app.js"],"mappings":")" +
                                    EncodeMappings({{{0, 0, 9, 4}}}) + "\"}");
@@ -109,7 +118,7 @@ TEST_F(StackMapperTest, TheCommentMayNameAMapElsewhereInTheBundlesDirectory) {
   EXPECT_TRUE(mapper.TakeWarnings().empty());
 }
 
-TEST_F(StackMapperTest, AFileWithoutAMapStaysAsItIsWithoutAWarning) {
+TEST_P(StackMapperTest, AFileWithoutAMapStaysAsItIsWithoutAWarning) {
   WriteBundle("plain.mjs", "");
   StackMapper mapper = Mapper();
   EXPECT_EQ(mapper.Map(Stack("plain.mjs")), Stack("plain.mjs"));
@@ -117,7 +126,7 @@ TEST_F(StackMapperTest, AFileWithoutAMapStaysAsItIsWithoutAWarning) {
   EXPECT_TRUE(mapper.TakeWarnings().empty());
 }
 
-TEST_F(StackMapperTest, NamesNoFileCanBeMadeOfAreLeftAlone) {
+TEST_P(StackMapperTest, NamesNoFileCanBeMadeOfAreLeftAlone) {
   WriteBundle("app.mjs", "//# sourceMappingURL=app.mjs.map");
   Write(dist_ + "/app.mjs.map", AppMap());
   StackMapper mapper = Mapper();
@@ -134,7 +143,7 @@ TEST_F(StackMapperTest, NamesNoFileCanBeMadeOfAreLeftAlone) {
 
 // Each way a map can be unusable: the stack stays as V8 wrote it, one warning says why (once,
 // however many errors come), and the map is read at most once.
-TEST_F(StackMapperTest, AnUnusableMapLeavesTheStackAloneWithOneWarning) {
+TEST_P(StackMapperTest, AnUnusableMapLeavesTheStackAloneWithOneWarning) {
   struct Case {
     std::string name;
     std::function<void()> set_up;
@@ -198,6 +207,9 @@ TEST_F(StackMapperTest, AnUnusableMapLeavesTheStackAloneWithOneWarning) {
     EXPECT_TRUE(mapper.TakeWarnings().empty()) << "said once";
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Files, StackMapperTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Preloaded" : "Disk"; });
 
 }  // namespace
 }  // namespace ssrd::isolates

@@ -171,6 +171,19 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
                  "characters or more, # comments; mode 0640 or stricter); re-read on SIGHUP");
   app.add_flag("--no-socket", s.no_socket,
                "serve no Unix socket, only the --listen addresses (or the sockets systemd passes)");
+  app.add_option("--worker-sandbox", options.worker_sandbox,
+                 "system calls a worker may make once its bundle is loaded: seccomp (only what "
+                 "rendering needs; no files, network or processes; fails the start where the "
+                 "kernel cannot), auto (seccomp where the kernel can, else off with a warning) or "
+                 "off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "seccomp", "off"}));
+  app.add_option("--worker-user", s.worker_user,
+                 "user (name or uid) the workers become once their bundle is loaded; ssrd must run "
+                 "as root (default: ssrd's own user)");
+  app.add_option("--worker-group", s.worker_group,
+                 "group (name or gid) the workers become, and their only group (default: the "
+                 "--worker-user's primary group)");
   if (with_env) {
     for (CLI::Option* opt : app.get_options()) {
       if (!opt->get_lnames().empty() && opt->get_lnames().front() != "help") {

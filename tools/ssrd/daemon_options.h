@@ -32,6 +32,9 @@ struct DaemonSettings {
   std::vector<std::string> listen;
   std::string auth_token_file;
   bool no_socket = false;  // serve TCP only (needs at least one --listen)
+  // Who the workers become once their bundle is loaded (worker_identity.h); "" = unchanged.
+  std::string worker_user;
+  std::string worker_group;
 };
 
 // Defaults that depend on the environment ($XDG_RUNTIME_DIR, $XDG_CACHE_HOME, the core count).

@@ -38,6 +38,7 @@
 #include "tools/ssrd/metrics_endpoint.h"
 #include "tools/ssrd/prometheus_text.h"
 #include "tools/ssrd/systemd_notifier.h"
+#include "tools/ssrd/worker_identity.h"
 
 namespace {
 
@@ -363,6 +364,14 @@ int main(int argc, char** argv) {
   if (auto access = ssrd::tools::ApplySocketAccessSettings(settings.access, &server_options);
       !access.ok()) {
     PrintError(access.error().message);
+    return kExitUsage;
+  }
+  if (auto identity = ssrd::tools::ResolveWorkerIdentity(settings.worker_user, settings.worker_group);
+      identity.ok()) {
+    options.worker_uid = identity.value().uid;
+    options.worker_gid = identity.value().gid;
+  } else {
+    PrintError(identity.error().message);
     return kExitUsage;
   }
   if (!settings.auth_token_file.empty()) {
