@@ -137,11 +137,17 @@ ipc::Result<v8::Local<v8::Value>> MsgpackToV8(v8::Isolate* isolate, v8::Local<v8
   try {
     // The depth limit makes msgpack-c itself refuse deeper input, so the converter's recursion
     // below is bounded too. Arrays and maps: one level each, plus one for the root.
-    msgpack::unpack_limit limit(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
-                                kMaxPropsDepth + 1);
+    // A header may announce up to 4G elements and msgpack-c allocates for all of them before
+    // reading one (5 bytes of props reserved 4 GiB; found by fuzz/props_fuzz.cc). Each element
+    // takes at least one byte (two per map entry), so the input bounds the counts, as in
+    // ipc/message.cc.
+    const std::size_t n = bytes.size();
+    msgpack::unpack_limit limit(n, n / 2, n, n, n, kMaxPropsDepth + 1);
     handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limit);
   } catch (const msgpack::depth_size_overflow&) {
     return BadProps("props nested too deeply");
+  } catch (const msgpack::size_overflow&) {
+    return BadProps("props announce more elements or bytes than they hold");
   } catch (const std::exception& e) {
     return BadProps(std::string("props are not valid MessagePack: ") + e.what());
   }
