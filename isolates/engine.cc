@@ -16,6 +16,7 @@
 #include "isolates/library_warmup.h"
 #include "isolates/module_loader.h"
 #include "isolates/module_snapshot.h"
+#include "isolates/native_memory_watch.h"
 #include "isolates/promise_rejections.h"
 #include "isolates/render_call.h"
 #include "isolates/runtime_globals.h"
@@ -126,6 +127,7 @@ class Engine::Impl {
   EngineOptions options_;
   std::unique_ptr<BudgetAllocator> allocator_;
   bool buffers_refused_ = false;  // a render met the ArrayBuffer budget; collect before the next
+  NativeMemoryWatch native_memory_;  // memory V8 does not count (ICU's formatters) grew: collect
   v8::StartupData snapshot_{};  // points into options_.snapshot_blob, which outlives the isolate
   std::unique_ptr<v8::Isolate, IsolateDisposer> isolate_;
   RuntimeState state_;
@@ -249,6 +251,12 @@ ipc::Result<void> Engine::Impl::PrepareNextRender() {
     UseStackOfThisThread();
     v8::Isolate::Scope isolate_scope(isolate_.get());
     isolate_->LowMemoryNotification();
+    native_memory_.Collected();
+  } else if (!poisoned_ && native_memory_.Due()) {
+    UseStackOfThisThread();
+    v8::Isolate::Scope isolate_scope(isolate_.get());
+    isolate_->LowMemoryNotification();
+    native_memory_.Collected();
   }
   if (options_.isolation == Isolation::kShared || !context_used_ || poisoned_) return {};
   if (options_.isolation == Isolation::kGuarded) {
