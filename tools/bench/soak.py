@@ -112,6 +112,22 @@ def fd_count(pid):
         return None
 
 
+def fd_targets(pid):
+    """What each descriptor points at ("socket:[…]" numbered by inode, so kinds only)."""
+    kinds = {}
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            kind = target.split(":[")[0] if ":[" in target else target
+            kinds[kind] = kinds.get(kind, 0) + 1
+    except OSError:
+        pass
+    return kinds
+
+
 class Soak:
     def __init__(self, args):
         self.args = args
@@ -141,7 +157,8 @@ class Soak:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ssrd exited with {self.proc.returncode}: see {self.log.name}")
             try:
-                Client(self.socket, timeout=5).ping()
+                with Client(self.socket, timeout=5) as client:
+                    client.ping()
                 return
             except (SsrdError, OSError):
                 time.sleep(0.2)
@@ -324,6 +341,7 @@ class Soak:
         self.start()
         time.sleep(1)
         fds_before = fd_count(self.proc.pid)
+        self.kinds_before = fd_targets(self.proc.pid)
         started = time.monotonic()
         duration = self.args.minutes * 60
         threads = [threading.Thread(target=self.load_thread, args=(i,), daemon=True)
@@ -346,8 +364,24 @@ class Soak:
         # Quiet: every client gone, every worker ready. Then the daemon's descriptors.
         time.sleep(3)
         self.sample(time.monotonic() - started)
-        fds_after = fd_count(self.proc.pid)
         workers_after = len(self.worker_pids())
+        # The daemon closes a connection when it reads the end of it, a moment after the peer
+        # closed: wait for the count to settle, opening no connection meanwhile.
+        fds_after = fd_count(self.proc.pid)
+        for _ in range(20):
+            time.sleep(0.5)
+            if fd_count(self.proc.pid) == fds_after and fds_after == fds_before:
+                break
+            fds_after = fd_count(self.proc.pid)
+        self.kinds_after = fd_targets(self.proc.pid)
+        if fds_after != fds_before:
+            self.socket_detail = subprocess.run(["ss", "-xp"], capture_output=True,
+                                                text=True).stdout
+            mine = [l for l in self.socket_detail.splitlines() if f"pid={self.proc.pid}," in l]
+            peers = {l.split()[-2] for l in mine if len(l.split()) > 2}
+            self.socket_detail = "\n".join(
+                l for l in self.socket_detail.splitlines()
+                if l in mine or (len(l.split()) > 5 and l.split()[5] in peers))
         self.stop_daemon()
         return self.report(fds_before, fds_after, workers_after, time.monotonic() - started)
 
@@ -416,6 +450,12 @@ class Soak:
                f"{max(s for _, s in slopes.values()):.1f}, longest-lived "
                f"{max(n for n, _ in slopes.values())} renders." if slopes else "none measured."),
         ]
+        if fds_after != fds_before:
+            changed = {k: (self.kinds_before.get(k, 0), self.kinds_after.get(k, 0))
+                       for k in set(self.kinds_before) | set(self.kinds_after)
+                       if self.kinds_before.get(k, 0) != self.kinds_after.get(k, 0)}
+            lines.append(f"\nDescriptors that changed (kind: before, after): {changed}")
+            print("ssrd's sockets at the end:\n" + getattr(self, "socket_detail", ""))
         for name in ("lost replies", "mixed replies", "fault errors (OSError)"):
             for example in c.examples.get(name, []):
                 lines.append(f"\n- {name}: `{example}`")
