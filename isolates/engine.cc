@@ -253,9 +253,12 @@ ipc::Result<void> Engine::Impl::PrepareNextRender() {
     isolate_->LowMemoryNotification();
     native_memory_.Collected();
   } else if (!poisoned_ && native_memory_.Due()) {
+    // Memory V8 does not count grew (native_memory_watch.h). Moderate pressure starts an
+    // incremental, mostly concurrent mark-sweep that finishes during the next renders, so no
+    // request waits for a whole stop-the-world GC here.
     UseStackOfThisThread();
     v8::Isolate::Scope isolate_scope(isolate_.get());
-    isolate_->LowMemoryNotification();
+    isolate_->MemoryPressureNotification(v8::MemoryPressureLevel::kModerate);
     native_memory_.Collected();
   }
   if (options_.isolation == Isolation::kShared || !context_used_ || poisoned_) return {};

@@ -15,7 +15,11 @@ std::size_t NativeMemoryWatch::MallocInUseBytes() {
 
 bool NativeMemoryWatch::Due() {
   if (++calls_ % kCheckEvery != 0) return false;
-  return MallocInUseBytes() > mark_ + growth_bytes_;
+  const std::size_t now = MallocInUseBytes();
+  // The memory a collection frees may come back only later (V8 runs the ICU objects'
+  // destructors after the GC, from a task): the mark follows it down.
+  if (now < mark_) mark_ = now;
+  return now > mark_ + growth_bytes_;
 }
 
 void NativeMemoryWatch::Collected() {

@@ -5,8 +5,9 @@
 // the only thing V8's GC heuristics watch, barely moves: a worker rendering the example app's
 // ProductPage grew ~80 KB a render until something else forced a full GC. The watch reads the
 // bytes malloc has handed out (mallinfo2) and is Due() once they have grown by `growth_bytes`
-// since the last collection; the engine then runs a full GC (LowMemoryNotification) and calls
-// Collected(). Memory that stays alive just moves the mark up: one GC per `growth_bytes` grown.
+// over the lowest level seen since the last collection; the engine then asks V8 for a full GC
+// and calls Collected(). Memory that stays alive just moves the mark up: one GC per
+// `growth_bytes` grown.
 // Reading mallinfo2 walks malloc's arenas (a few microseconds), so Due() reads it only every
 // kCheckEvery calls. One per engine; owner thread only.
 #pragma once
