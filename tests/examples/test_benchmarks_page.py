@@ -30,6 +30,12 @@ class BenchmarksPage(unittest.TestCase):
         with open(os.path.join(REPO, "docs", "benchmarks.md"), encoding="utf-8") as page:
             self.assertIn(report.KEPT_MARKER, page.read())
 
+    def test_the_soak_section_is_below_the_marker(self):
+        # tools/bench/soak.py writes it by hand; a scripts/bench run must not drop it.
+        with open(os.path.join(REPO, "docs", "benchmarks.md"), encoding="utf-8") as page:
+            text = page.read()
+        self.assertGreater(text.find("\n## Soak\n"), text.find(report.KEPT_MARKER))
+
 
 if __name__ == "__main__":
     unittest.main()
