@@ -89,10 +89,18 @@ ExitStatus KillAndReap(bp::child& child) {
 
 namespace {
 
-bp::environment EnvironmentWith(const std::vector<std::pair<std::string, std::string>>& env) {
-  bp::environment e = boost::this_process::environment();
-  for (const auto& [name, value] : env) e[name] = value;
-  return e;
+// Runs `exe` with `env` added to this process's environment, through env(1). Boost.Process 1.74
+// cannot do it safely: its environment lookup (basic_environment_impl::find) compares a name
+// with every entry without checking the entry's length, so an entry shorter than the name is
+// read past its end (AddressSanitizer: heap-buffer-overflow, scripts/sanitize).
+void AddEnvironment(const std::vector<std::pair<std::string, std::string>>& env, std::string* exe,
+                    std::vector<std::string>* args) {
+  if (env.empty()) return;
+  std::vector<std::string> with;
+  for (const auto& [name, value] : env) with.push_back(name + "=" + value);
+  with.push_back(*exe);
+  args->insert(args->begin(), with.begin(), with.end());
+  *exe = "/usr/bin/env";
 }
 
 }  // namespace
@@ -103,9 +111,11 @@ RunResult RunProgram(const std::string& exe, const std::vector<std::string>& arg
   TempDir dir;
   const std::string out_path = dir.File("stdout"), err_path = dir.File("stderr");
   RunResult result;
+  std::string program = exe;
+  std::vector<std::string> arguments = args;
+  AddEnvironment(env, &program, &arguments);
   try {
-    bp::child child(bp::exe = exe, bp::args = args, bp::env = EnvironmentWith(env),
-                    bp::std_in < bp::null,
+    bp::child child(bp::exe = program, bp::args = arguments, bp::std_in < bp::null,
                     bp::std_out > out_path, bp::std_err > err_path);
     result.status = WaitChild(child, timeout, &result.timed_out);
     if (result.timed_out) result.status = KillAndReap(child);
@@ -193,9 +203,9 @@ bool DaemonProcess::running() {
     args.insert(args.begin(), config_.wrapper.begin() + 1, config_.wrapper.end());
     exe = config_.wrapper.front();
   }
+  AddEnvironment(config_.env, &exe, &args);
   try {
-    child->process = bp::child(bp::exe = exe, bp::args = args,
-                               bp::env = EnvironmentWith(config_.env), bp::std_in < bp::null,
+    child->process = bp::child(bp::exe = exe, bp::args = args, bp::std_in < bp::null,
                                bp::std_out > child->out_path, bp::std_err > child->err_path);
   } catch (const std::exception& e) {
     return ::testing::AssertionFailure() << "cannot start " << exe << ": " << e.what();
