@@ -116,7 +116,7 @@ class Dispatcher {
     bool warming = false;  // said hello, renders its warm-up requests, gets no client job yet
     // It answered out_of_memory and exits: it gets no more work, and what it holds never started.
     bool exiting = false;
-    bool deprioritized = false;  // at kReplacementNice until it is warm (pool/worker_priority.h)
+    bool deprioritized = false;  // at serving_nice_ + kReplacementNiceStep until warm (pool/worker_priority.h)
     unsigned warmups_sent = 0;
     Clock::time_point warm_started_at;
     Clock::time_point warm_until;
@@ -235,6 +235,7 @@ class Dispatcher {
   bool ready_reported_ = false;
   bool started_ok_ = false;  // on_ready got ok
   bool deprioritize_replacements_ = false;  // pool/worker_priority.h
+  int serving_nice_ = 0;  // the supervisor's own nice value, which its workers inherit
   bool draining_ = false;
   bool stopping_ = false;
   bool stopped_reported_ = false;

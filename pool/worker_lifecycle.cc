@@ -1,7 +1,9 @@
 // The worker side of the Dispatcher: starting workers, respawning the ones that die, replacing
 // them for recycling and reloads, and stopping them. See dispatcher.h for the model.
 #include <signal.h>
+#include <sys/resource.h>
 #include <spdlog/spdlog.h>
+#include <cerrno>
 
 #include <algorithm>
 #include <utility>
@@ -36,6 +38,8 @@ void Dispatcher::Start(std::function<void(ipc::Result<void>)> on_ready) {
   started_ = true;
   on_ready_ = std::move(on_ready);
   deprioritize_replacements_ = CanRestoreWorkerPriority();
+  errno = 0;
+  if (int nice = getpriority(PRIO_PROCESS, 0); errno == 0) serving_nice_ = nice;
   // A bundle that does not load is reported by the workers' hello, one code path for both.
   PrepareBundle([this](ipc::Result<std::string> prepared) {
     if (prepared.ok()) serving_snapshot_ = prepared.value();
@@ -146,7 +150,7 @@ std::unique_ptr<Dispatcher::Worker> Dispatcher::SpawnWorker(Slot& slot,
   worker->process = std::move(process).value();
   // Replacements only: the first workers have nobody to take CPU from, and start-up time counts.
   if (deprioritize_replacements_ && started_ok_ &&
-      SetWorkerNice(worker->process->pid(), kReplacementNice)) {
+      SetWorkerNice(worker->process->pid(), std::min(19, serving_nice_ + kReplacementNiceStep))) {
     worker->deprioritized = true;
   }
   std::uint32_t start_timeout = options_.start_timeout_ms;
@@ -199,7 +203,7 @@ void Dispatcher::OnWorkerReady(Worker& worker) noexcept {
 void Dispatcher::OnWorkerWarm(Worker& worker) noexcept {
   if (worker.deprioritized) {
     worker.deprioritized = false;
-    if (!SetWorkerNice(worker.process->pid(), 0)) {
+    if (!SetWorkerNice(worker.process->pid(), serving_nice_)) {
       spdlog::warn("worker {}: cannot restore its scheduling priority", worker.process->pid());
     }
   }

@@ -15,7 +15,10 @@
 
 namespace ssrd::pool {
 
-inline constexpr int kReplacementNice = 10;
+// How much lower than the serving workers a replacement runs until it is warm. Relative: under a
+// supervisor started at nice 5, replacements run at 15 and serving workers at 5, never above the
+// supervisor's own priority.
+inline constexpr int kReplacementNiceStep = 10;
 
 // Raises RLIMIT_NICE's soft limit to its hard one, then says whether this process may set a nice
 // value back to 0 (probed on itself, leaving its own priority as it was).
