@@ -13,13 +13,13 @@ void RunLoop(uv_loop_t* loop, std::chrono::microseconds busy_poll) {
   }
   using Clock = std::chrono::steady_clock;
   for (;;) {
-    // Sleeps until something happens; 0: nothing is left to run (or uv_stop() was called).
+    // Sleeps until something happens; 0: nothing is left to run.
     std::uint64_t reads = ipc::Connection::reads_total();
     if (uv_run(loop, UV_RUN_ONCE) == 0) return;
     if (ipc::Connection::reads_total() == reads) continue;  // a timer or a signal: sleep again
     // Frames are flowing: look again without sleeping until none came for busy_poll. Each look
-    // yields the CPU to whoever else wants it (a worker, the client), so polling only fills
-    // time the CPU would have spent idle.
+    // yields the CPU to whoever else wants it (a worker, the client); on a machine whose CPUs
+    // are busy that still costs more than it saves (architecture.md, "Busy polling").
     Clock::time_point until = Clock::now() + busy_poll;
     while (Clock::now() < until) {
       reads = ipc::Connection::reads_total();
