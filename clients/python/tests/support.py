@@ -212,5 +212,39 @@ def start_daemon(test, bundle, **kwargs):
     return daemon.start()
 
 
+def write_django_templates(templates, prefix):
+    """Writes {name: text} into a new folder and configures Django for this process, once (the
+    first test class to run does it; every test then overrides the settings it needs)."""
+    import django
+    from django.conf import settings
+    folder = tempfile.mkdtemp(prefix=prefix)
+    for name, text in templates.items():
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    if not settings.configured:
+        settings.configure(INSTALLED_APPS=["ssrd_django"], TEMPLATES=[], SSRD={})
+        django.setup()
+    return folder
+
+
+def serve_django_from(test, bundle, templates):
+    """Starts ssrd on `bundle` and points ssrd_django and Django's templates (the folder
+    `templates`) at it for the duration of `test`. Returns the daemon."""
+    from django.test import override_settings
+    import ssrd_django.client
+    daemon = start_daemon(test, bundle, workers=1)
+    # TEMPLATES too: another test class may have configured Django in this process first.
+    override = override_settings(
+        SSRD={"SOCKET": daemon.socket_path, "TIMEOUT": 10.0},
+        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                    "DIRS": [templates]}])
+    override.enable()
+    test.addCleanup(override.disable)
+    ssrd_django.client._client = None  # built from the settings above on first use
+    test.addCleanup(setattr, ssrd_django.client, "_client", None)
+    test.addCleanup(lambda: ssrd_django.client._client and ssrd_django.client._client.close())
+    return daemon
+
+
 if CLIENT_DIR not in sys.path:
     sys.path.insert(0, CLIENT_DIR)

@@ -1,9 +1,7 @@
 """{% ssr_head %} and SsrStatusMiddleware in this process, with Django configured here, against a
 real ssrd on tests/integration/bundles/echo.mjs ("WithHead" answers head "<title>T</title>" and
 status 201; other names echo their props with status 200)."""
-import os
 import shutil
-import tempfile
 import unittest
 
 from . import support
@@ -23,33 +21,14 @@ TEMPLATES = {
 class DjangoPageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        import django
-        from django.conf import settings
-        cls.templates = tempfile.mkdtemp(prefix="ssrd-py-page-templates-")
-        for name, text in TEMPLATES.items():
-            with open(os.path.join(cls.templates, name), "w") as f:
-                f.write(text)
-        if not settings.configured:
-            settings.configure(INSTALLED_APPS=["ssrd_django"], TEMPLATES=[], SSRD={})
-            django.setup()
+        cls.templates = support.write_django_templates(TEMPLATES, "ssrd-py-page-templates-")
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.templates, True)
 
     def setUp(self):
-        from django.test import override_settings
-        import ssrd_django.client
-        self.daemon = support.start_daemon(self, support.ECHO_BUNDLE, workers=1)
-        override = override_settings(
-            SSRD={"SOCKET": self.daemon.socket_path, "TIMEOUT": 10.0},
-            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
-                        "DIRS": [self.templates]}])
-        override.enable()
-        self.addCleanup(override.disable)
-        ssrd_django.client._client = None  # built from the settings above on first use
-        self.addCleanup(setattr, ssrd_django.client, "_client", None)
-        self.addCleanup(lambda: ssrd_django.client._client and ssrd_django.client._client.close())
+        self.daemon = support.serve_django_from(self, support.ECHO_BUNDLE, self.templates)
 
     def view(self, template, context, status=None):
         """A view rendering template with django.shortcuts.render, behind the middleware."""

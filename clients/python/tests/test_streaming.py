@@ -1,7 +1,5 @@
 """Streamed renders from Python (Client.render_stream) and Django (ssrd_django.streaming)
 against a real ssrd on tests/integration/bundles/streaming.mjs."""
-import os
-import tempfile
 import time
 import unittest
 
@@ -72,21 +70,11 @@ class DjangoStreamTemplateTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        import django
-        from django.conf import settings
-        cls.templates = tempfile.mkdtemp(prefix="ssrd-py-templates-")
-        with open(os.path.join(cls.templates, "page.html"), "w") as f:
-            f.write("{% load ssrd %}<html><head><title>{{ title }}</title></head><body>"
-                    "{% ssr_stream_slot %}<footer>end</footer></body></html>")
-        with open(os.path.join(cls.templates, "noslot.html"), "w") as f:
-            f.write("<html></html>")
-        if not settings.configured:
-            settings.configure(
-                INSTALLED_APPS=["ssrd_django"],
-                TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
-                            "DIRS": [cls.templates]}],
-                SSRD={})
-            django.setup()
+        cls.templates = support.write_django_templates({
+            "page.html": "{% load ssrd %}<html><head><title>{{ title }}</title></head><body>"
+                         "{% ssr_stream_slot %}<footer>end</footer></body></html>",
+            "noslot.html": "<html></html>",
+        }, "ssrd-py-templates-")
 
     @classmethod
     def tearDownClass(cls):
@@ -94,18 +82,7 @@ class DjangoStreamTemplateTest(unittest.TestCase):
         shutil.rmtree(cls.templates, True)
 
     def setUp(self):
-        from django.test import override_settings
-        import ssrd_django.client
-        self.daemon = support.start_daemon(self, support.STREAMING_BUNDLE, workers=1)
-        # TEMPLATES too: another test class may have configured Django in this process first.
-        override = override_settings(
-            SSRD={"SOCKET": self.daemon.socket_path, "TIMEOUT": 10.0},
-            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
-                        "DIRS": [self.templates]}])
-        override.enable()
-        self.addCleanup(override.disable)
-        ssrd_django.client._client = None  # built from the settings above on first use
-        self.addCleanup(setattr, ssrd_django.client, "_client", None)
+        self.daemon = support.serve_django_from(self, support.STREAMING_BUNDLE, self.templates)
 
     def response(self, component, props=None, template="page.html"):
         from ssrd_django.streaming import stream_template
