@@ -4,12 +4,12 @@
 //
 // How it stays cheap (a few µs per render, architecture.md "Isolation"):
 // - Install() locks what can be locked without breaking ordinary code or V8's fast paths:
-//   Object.preventExtensions on the builtin prototypes (Object, Array, String, Number, Boolean,
+//   Object.seal on the builtin prototypes (Object, Array, String, Number, Boolean,
 //   Symbol, BigInt, Date, the Errors, Promise, Map, Set, WeakMap, WeakSet, ArrayBuffer, DataView,
 //   the typed arrays), so adding to them throws at once in strict code (a no-op in sloppy code).
 //   Not frozen: a frozen prototype breaks assignments that shadow an inherited method. Not
 //   RegExp.prototype or Function.prototype: V8's fast paths for regexp methods and bind check
-//   their hidden class, which preventExtensions changes (String#replace 5x, bind 6x slower).
+//   their hidden class, which sealing changes (String#replace 5x, bind 6x slower).
 // - QuickCheck() runs one generated JS function (optimised by TurboFan after a few renders) that
 //   compares every writable own data property of the watched objects (global object, builtin
 //   prototypes and constructors, Math, JSON, Reflect, Intl, console, ...) by identity with its
@@ -39,9 +39,16 @@ class ContextGuard {
  public:
   static constexpr std::uint64_t kFullScanEvery = 1000;
 
-  // Locks the builtin prototypes of `context` and records their state and the global object's.
-  // Fails with kInternal when the guard script itself fails (a bundle that broke the builtins at
-  // load time so badly that Object.getOwnPropertyDescriptor no longer works).
+  // Records the state of the builtins and the global object of `context` and keeps the checks in
+  // the context itself, unlocked: the snapshot builder calls it right after the bundle loaded, so
+  // that Install() in a context made from the snapshot finds them ready instead of spending
+  // milliseconds on the way to a worker's first page (or after each reset). Fails as Install().
+  static ipc::Result<void> Prepare(v8::Isolate* isolate, v8::Local<v8::Context> context);
+
+  // Locks the builtin prototypes of `context` and takes its checks: those Prepare() left there,
+  // else made now (recording the state as it is). Fails with kInternal when the guard script
+  // itself fails (a bundle that broke the builtins at load time so badly that
+  // Object.getOwnPropertyDescriptor no longer works).
   ipc::Result<void> Install(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
   // True when nothing the quick check covers changed since Install().
@@ -53,8 +60,11 @@ class ContextGuard {
 
   void Reset();
   bool installed() const { return !quick_.IsEmpty(); }
+  // Whether Install() took the record Prepare() left in the context (else it made one).
+  bool adopted() const { return adopted_; }
 
  private:
+  bool adopted_ = false;
   v8::Global<v8::Function> quick_;
   v8::Global<v8::Function> full_;
 };

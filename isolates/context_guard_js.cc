@@ -1,6 +1,7 @@
 // The JS half of the context guard (context_guard.h). Evaluated once per context, after the
-// bundle has loaded; it returns {quick, full}. Every intrinsic it calls later is captured here, so
-// a render that replaced a builtin cannot change what the checks do.
+// bundle has loaded (by the snapshot builder, for a context that comes from a snapshot); it
+// returns {quick, full, lock}. Every intrinsic it calls later is captured here, so a render that
+// replaced a builtin cannot change what the checks do.
 #include "isolates/context_guard.h"
 
 namespace ssrd::isolates {
@@ -28,22 +29,33 @@ const char* const kContextGuardSource = R"JS(
     watched[watched.length] = [name, object, locked, path];
   };
   watch('globalThis', g, false, 'globalThis');
-  // Prototypes V8 checks by hidden class in its fast paths stay unlocked (see context_guard.h).
-  const unlockedPrototypes = ['RegExp', 'Function'];
+  // Prototypes V8 checks by hidden class in its fast paths (RegExp, Function) stay unlocked (see
+  // context_guard.h).
   const constructors = ['Object', 'Function', 'Array', 'String', 'Number', 'Boolean', 'Symbol',
       'BigInt', 'Date', 'RegExp', 'Error', 'EvalError', 'RangeError', 'ReferenceError',
       'SyntaxError', 'TypeError', 'URIError', 'AggregateError', 'Promise', 'Map', 'Set', 'WeakMap',
       'WeakSet', 'WeakRef', 'FinalizationRegistry', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
       'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
       'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
-  for (const name of constructors) {
-    const C = getDesc(g, name);
-    if (!C || typeof C.value !== 'function') continue;
-    watch(name, C.value, false, name);
-    const proto = getDesc(C.value, 'prototype');
-    if (proto) watch(name + '.prototype', proto.value, !unlockedPrototypes.includes(name),
-                     name + '.prototype');
-  }
+  const namespaces = ['Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'console'];
+  // The builtins reached by a global name; again by rebase(), for those V8 adds after a snapshot.
+  // Index loops: rebase() runs them after the bundle's own code.
+  const watchNamed = () => {
+    for (let n = 0; n < constructors.length; n++) {
+      const name = constructors[n];
+      const C = getDesc(g, name);
+      if (!C || typeof C.value !== 'function') continue;
+      watch(name, C.value, false, name);
+      const proto = getDesc(C.value, 'prototype');
+      if (proto) watch(name + '.prototype', proto.value, name !== 'RegExp' && name !== 'Function',
+                       name + '.prototype');
+    }
+    for (let n = 0; n < namespaces.length; n++) {
+      const d = getDesc(g, namespaces[n]);
+      if (d && 'value' in d) watch(namespaces[n], d.value, false, namespaces[n]);
+    }
+  };
+  watchNamed();
   const TypedArray = getProto(Uint8Array);
   watch('TypedArray', TypedArray, false);
   watch('TypedArray.prototype', TypedArray.prototype, true);
@@ -57,10 +69,6 @@ const char* const kContextGuardSource = R"JS(
   watch('GeneratorFunction.prototype', generatorFunction, false);
   watch('Generator.prototype', generatorFunction.prototype, false);
   watch('AsyncFunction.prototype', getProto(async function () {}), false);
-  for (const name of ['Math', 'JSON', 'Reflect', 'Atomics', 'Intl', 'console']) {
-    const d = getDesc(g, name);
-    if (d && 'value' in d) watch(name, d.value, false, name);
-  }
 
   // What each watched object holds now: [keys, descriptors by key]. Index loops, not for…of or
   // destructuring, from here on: those call Array.prototype[Symbol.iterator], which a render may
@@ -71,39 +79,100 @@ const char* const kContextGuardSource = R"JS(
     for (let k = 0; k < keys.length; k++) apply(mapSet, descs, [keys[k], getDesc(object, keys[k])]);
     return [keys, descs];
   };
+  // Sealing changes no value and no key, only configurability, which neither check compares; so
+  // the state can be recorded before lock() runs, which a snapshot's context defers to the worker
+  // (only --isolation guarded locks).
+  const globalProto = getProto(g);
   const before = [];
-  for (const [name, object, locked] of watched) {
-    if (locked) seal(object);
-    before[before.length] = snapshotOf(object);
-  }
+  for (let i = 0; i < watched.length; i++) before[before.length] = snapshotOf(watched[i][1]);
+  const lock = () => {
+    for (let i = 0; i < watched.length; i++) if (watched[i][2]) seal(watched[i][1]);
+  };
 
   // The quick check: one straight-line function, one load and compare per property, then the
   // number of enumerable own keys of the unlocked objects that matter most (what assignment adds).
   // Object.keys, not for…in: for…in walks the prototype chain and hashes every key it meets
   // (perf: 20% of a small render), Object.keys reads one object, from its enum cache if it has one.
   const keys = O.keys;
-  const args = ['getProto', 'gProto', 'keys'];
-  const values = [getProto, getProto(g), keys];
-  const arg = (value) => { args[args.length] = 'a' + args.length; values[values.length] = value;
-                           return args[args.length - 1]; };
-  let body = 'if (getProto(globalThis) !== gProto) return false;\n';
-  watched.forEach(([name, object, locked, path], i) => {
-    const o = path || arg(object);
-    for (const [key, d] of before[i][1]) {
+  const counts = [0, 0, 0];
+  const countKeys = () => {
+    counts[0] = keys(g).length;
+    counts[1] = keys(Function.prototype).length;
+    counts[2] = keys(RegExp.prototype).length;
+  };
+  countKeys();
+  const later = { added: () => true };  // set by rebase()
+  // A function that compares each of `entries` ([watched index, key, descriptor]) with its value
+  // now, between `prefix` and `suffix`.
+  const compiled = (entries, prefix, suffix) => {
+    const args = ['getProto', 'gProto', 'keys', 'counts', 'later'];
+    const values = [getProto, getProto(g), keys, counts, later];
+    const arg = (value) => { args[args.length] = 'a' + args.length; values[values.length] = value;
+                             return args[args.length - 1]; };
+    const paths = [];
+    let body = prefix;
+    for (let e = 0; e < entries.length; e++) {
+      const i = entries[e][0], key = entries[e][1], d = entries[e][2];
       // Writable data properties only: an accessor would run code when read; a read-only one
       // changes only through defineProperty, which the full scan sees (and reading a function's
       // read-only name or length goes through a native accessor: ~80 of them cost 3 µs); NaN
       // is never === itself.
       if (!('value' in d) || !d.writable || d.value !== d.value) continue;
+      if (paths[i] === undefined) paths[i] = watched[i][3] || arg(watched[i][1]);
       const ref = typeof key === 'symbol' ? '[' + arg(key) + ']' : '[' + stringify(key) + ']';
-      body += 'if (' + o + ref + ' !== ' + arg(d.value) + ') return false;\n';
+      body += 'if (' + paths[i] + ref + ' !== ' + arg(d.value) + ') return false;\n';
     }
-  });
-  body += 'return keys(globalThis).length === ' + keys(g).length +
-          ' && keys(Function.prototype).length === ' + keys(Function.prototype).length +
-          ' && keys(RegExp.prototype).length === ' + keys(RegExp.prototype).length + ';';
-  const quick = apply(MakeFunction(...args, 'return function quick() {\n' + body + '\n};'),
-                      undefined, values);
+    args[args.length] = 'return function quick() {\n' + body + suffix + '\n};';
+    return apply(apply(MakeFunction, undefined, args), undefined, values);
+  };
+  const entries = [];
+  for (let i = 0; i < watched.length; i++) {
+    const recorded = before[i][0], descs = before[i][1];
+    for (let k = 0; k < recorded.length; k++) {
+      entries[entries.length] = [i, recorded[k], apply(mapGet, descs, [recorded[k]])];
+    }
+  }
+  const quick = compiled(entries, 'if (getProto(globalThis) !== gProto) return false;\n',
+                         'return keys(globalThis).length === counts[0] && ' +
+                         'keys(Function.prototype).length === counts[1] && ' +
+                         'keys(RegExp.prototype).length === counts[2] && later.added();');
+
+  // For a context made from a snapshot: V8 adds to every context it makes outside a snapshot
+  // builder what the builder's context lacked (WebAssembly, SharedArrayBuffer, Atomics,
+  // Error.stackTraceLimit, Array.prototype.at, …). rebase() records those additions and checks
+  // them too. False when anything else differs from the record (a property gone or replaced):
+  // then the caller records the context afresh.
+  const rebase = () => {
+    const added = [];
+    const recordedObjects = watched.length;
+    watchNamed();
+    for (let i = recordedObjects; i < watched.length; i++) {
+      before[i] = snapshotOf(watched[i][1]);
+      const recorded = before[i][0];
+      for (let k = 0; k < recorded.length; k++) {
+        added[added.length] = [i, recorded[k], apply(mapGet, before[i][1], [recorded[k]])];
+      }
+    }
+    for (let i = 0; i < recordedObjects; i++) {
+      const object = watched[i][1], recorded = before[i][0], descs = before[i][1];
+      const now = ownKeys(object);
+      let kept = 0;
+      for (let k = 0; k < now.length; k++) {
+        if (apply(mapHas, descs, [now[k]])) { kept++; continue; }
+        added[added.length] = [i, now[k], getDesc(object, now[k])];
+      }
+      if (kept !== recorded.length) return false;
+    }
+    for (let a = 0; a < added.length; a++) {
+      const i = added[a][0], recorded = before[i][0];
+      if (i >= recordedObjects) continue;  // recorded whole above
+      recorded[recorded.length] = added[a][1];
+      apply(mapSet, before[i][1], [added[a][1], added[a][2]]);
+    }
+    countKeys();
+    if (added.length !== 0) later.added = compiled(added, '', 'return true;');
+    return quick();
+  };
 
   // The full scan: every own key of every watched object, named.
   const describe = (name, key) => typeof key === 'symbol' ? name + '[' + Str(key) + ']'
@@ -113,7 +182,7 @@ const char* const kContextGuardSource = R"JS(
   const full = () => {
     const found = [];
     const note = (text) => { found[found.length] = text; };
-    if (getProto(g) !== values[1]) note('the prototype of globalThis (replaced)');
+    if (getProto(g) !== globalProto) note('the prototype of globalThis (replaced)');
     for (let i = 0; i < watched.length; i++) {
       const name = watched[i][0], keys = before[i][0], descs = before[i][1];
       const now = snapshotOf(watched[i][1]);
@@ -128,7 +197,7 @@ const char* const kContextGuardSource = R"JS(
     }
     return found;
   };
-  return { quick, full };
+  return { quick, full, lock, rebase };
 })
 )JS";
 

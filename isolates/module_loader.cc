@@ -292,7 +292,7 @@ ipc::Result<v8::Local<v8::Module>> ModuleGraph::Load(v8::Isolate* isolate,
   if (std::string read_error = ReadFile(*files_, path, &source); !read_error.empty()) {
     return BundleError("cannot read " + path + ": " + read_error);
   }
-  source_digests_[path] = ipc::Fnv1a(source);
+  source_digests_[path] = ipc::Digest(source);
   return LoadSource(isolate, context, path, source);
 }
 

@@ -66,7 +66,7 @@ class ModuleGraph {
                                                 const std::string& path, const std::string& source);
   // The path a module was loaded from, or "" for a module this graph did not load.
   std::string PathOf(v8::Local<v8::Module> module) const;
-  // Every file read from disk into this graph, by absolute path, with the ipc::Fnv1a digest of the
+  // Every file read from disk into this graph, by absolute path, with the ipc::Digest digest of the
   // bytes that were compiled: what a snapshot of it depends on.
   const std::map<std::string, std::uint64_t>& source_digests() const { return source_digests_; }
   // The module `specifier` names when imported from `referrer`; empty if not loaded.

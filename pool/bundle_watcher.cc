@@ -60,7 +60,7 @@ std::vector<std::string> DirectoriesOf(const std::string& root) {
 std::uint64_t HashOfFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return ipc::Fnv1a(bytes);
+  return ipc::Digest(bytes);
 }
 
 }  // namespace

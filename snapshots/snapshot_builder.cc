@@ -3,6 +3,7 @@
 #include <v8.h>
 
 #include "isolates/bundle_context.h"
+#include "isolates/context_guard.h"
 #include "isolates/module_loader.h"
 #include "isolates/module_snapshot.h"
 #include "isolates/runtime_globals.h"
@@ -49,6 +50,15 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
           isolate, context.value(), graph,
           [&](v8::Local<v8::Module> module) { return creator.AddData(context.value(), module); });
       if (!recorded.ok()) return recorded.error();
+    }
+    {
+      // The guard's record of the builtins, made once here instead of in every worker
+      // (isolates/context_guard.h). Every mode gets it; only --isolation guarded locks and uses it.
+      v8::Context::Scope context_scope(context.value());
+      if (ipc::Result<void> prepared = isolates::ContextGuard::Prepare(isolate, context.value());
+          !prepared.ok()) {
+        return prepared.error();
+      }
     }
     // A raw pointer in the context's embedder data would be baked into the blob.
     isolates::AttachModuleGraph(isolate, context.value(), nullptr);

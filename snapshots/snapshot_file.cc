@@ -1,12 +1,14 @@
 #include "snapshots/snapshot_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipc/digest.h"
@@ -16,7 +18,7 @@
 namespace ssrd::snapshots {
 namespace {
 
-constexpr std::string_view kMagic = "SSRDSNP2";  // 8 bytes; bump on a change of layout
+constexpr std::string_view kMagic = "SSRDSNP3";  // 8 bytes; bump on a change of layout or digest
 constexpr std::size_t kChecksumSize = 16;
 
 // V8 checks only a snapshot's version string before it trusts the rest, and aborts on a bad blob.
@@ -53,7 +55,7 @@ std::string StaleSource(std::string_view sources) {
     std::string file(line.substr(17));
     ipc::Result<std::string> now = ReadWholeFile(file);
     if (!now.ok()) return "stale: " + file + " cannot be read";
-    if (Hex16(ipc::Fnv1a(now.value())) != line.substr(0, 16)) {
+    if (Hex16(ipc::Digest(now.value())) != line.substr(0, 16)) {
       return "stale: " + file + " changed since it was built";
     }
   }
@@ -82,13 +84,31 @@ std::string SnapshotPathIn(const std::string& dir, std::string_view bundle_bytes
 }
 
 ipc::Result<std::string> ReadWholeFile(const std::string& path) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Unavailable(path, std::strerror(errno != 0 ? errno : ENOENT));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return Unavailable(path, std::strerror(errno != 0 ? errno : EIO));
-  return std::move(buffer).str();
+  // In reads of the whole size fstat gives: the snapshot is megabytes, read on the way to the
+  // first page, and a stream reads it 8 KiB at a time. One byte more than the size sees the end
+  // (or a file that grew) in the same loop.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unavailable(path, std::strerror(errno));
+  struct stat info {};
+  const std::size_t expected =
+      ::fstat(fd, &info) == 0 && info.st_size > 0 ? static_cast<std::size_t>(info.st_size) : 0;
+  std::string bytes(std::max<std::size_t>(expected + 1, 4096), '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == bytes.size()) bytes.resize(bytes.size() * 2);
+    ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      return Unavailable(path, std::strerror(error));
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(used);
+  return bytes;
 }
 
 ipc::Result<std::string> ReadSnapshotFile(const std::string& path, SourceCheck check) {

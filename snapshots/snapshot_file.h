@@ -47,7 +47,7 @@ extern const std::string_view kBuildV8Version;
 // a new ssrd would serve the old web APIs from a cache directory that outlived the upgrade.
 extern const std::string_view kRuntimeFingerprint;
 
-// The files a snapshot was made from, by absolute path, and the ipc::Fnv1a digest of each.
+// The files a snapshot was made from, by absolute path, and the ipc::Digest digest of each.
 using SourceDigests = std::map<std::string, std::uint64_t>;
 
 // The blob, once the file is whole and every source file still has the recorded digest.

@@ -8,21 +8,14 @@
 namespace ssrd::snapshots {
 namespace {
 
-void Mix(std::uint64_t* hash, std::string_view bytes) { *hash = ipc::Fnv1a(bytes, *hash); }
-
-void MixField(std::uint64_t* hash, std::string_view field) {
-  std::uint64_t size = field.size();
-  char length[8];
-  for (int i = 0; i < 8; ++i) length[i] = static_cast<char>(size >> (8 * i));
-  Mix(hash, std::string_view(length, sizeof length));
-  Mix(hash, field);
-}
+// Each field is digested on its own, seeded with the digest so far: field boundaries count.
+void MixField(std::uint64_t* hash, std::string_view field) { *hash = ipc::Digest(field, *hash); }
 
 }  // namespace
 
 std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_version,
                         std::string_view flags) {
-  std::uint64_t hash = ipc::kFnv1aOffset;
+  std::uint64_t hash = 0;
   MixField(&hash, bundle_bytes);
   MixField(&hash, v8_version);
   MixField(&hash, flags);

@@ -7,9 +7,9 @@
 
 namespace ssrd::snapshots {
 
-// 16 lowercase hex digits: 64-bit FNV-1a over the three inputs, each preceded by its length so
-// that moving bytes from one input to the next changes the key. Not cryptographic: it names cache
-// files, it does not authenticate them.
+// 16 lowercase hex digits: the 64-bit ipc::Digest of each input in turn, each seeded with the
+// digest of those before it, so that moving bytes from one input to the next changes the key. Not
+// cryptographic: it names cache files, it does not authenticate them.
 std::string SnapshotKey(std::string_view bundle_bytes, std::string_view v8_version,
                         std::string_view flags);
 

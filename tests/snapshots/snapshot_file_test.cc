@@ -80,7 +80,7 @@ TEST_F(SnapshotFileTest, ASnapshotIsStaleOnceAFileItWasMadeFromChanges) {
   std::string chunk = dir_ + "/chunk.js";
   std::ofstream(chunk) << "export const v = 1;\n";
   std::string path = dir_ + "/a.snap";
-  SourceDigests sources = {{chunk, ipc::Fnv1a("export const v = 1;\n")}};
+  SourceDigests sources = {{chunk, ipc::Digest("export const v = 1;\n")}};
   ASSERT_TRUE(WriteSnapshotFile(path, std::string(100, 's'), sources).ok());
   ASSERT_TRUE(ReadSnapshotFile(path).ok());
 

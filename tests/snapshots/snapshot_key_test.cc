@@ -3,15 +3,18 @@
 
 #include <gtest/gtest.h>
 
+#include "ipc/digest.h"
 #include "isolates/v8_process.h"
 
 namespace ssrd::snapshots {
 namespace {
 
 TEST(SnapshotKeyTest, KnownVectorAndFormat) {
-  // FNV-1a 64 of three empty length-prefixed fields (24 zero bytes).
+  // XXH3-64 of the empty input with seed 0 is xxHash's published 0x2d06800538d394c2; the key
+  // chains three of them, each seeded with the one before.
+  EXPECT_EQ(ipc::Digest(""), 0x2d06800538d394c2ull);
   std::string key = SnapshotKey("", "", "");
-  EXPECT_EQ(key, "81d23fd7003c2305");
+  EXPECT_EQ(key, "4e92fbee4afd555f");
   EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_EQ(SnapshotKey("bundle", "10.2", "--flag"), SnapshotKey("bundle", "10.2", "--flag"));
 }
