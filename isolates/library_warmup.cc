@@ -5,20 +5,18 @@
 namespace ssrd::isolates {
 namespace {
 
-// The default zone (ICU looks for the host's) and one named zone (ICU opens its zone tables and
-// looks for override files): with strace, the only files ICU probes after start. Nothing else:
-// locale data, collation, break iteration and the other Intl services read libicudata (mapped)
-// and never the file system, and touching them here would only make their data pages resident in
-// every worker (measured on the React example: a warm-up of every Intl service in 12 locales and
-// 8 zones cost ~25 MB of RSS per worker, one of each service in one locale still ~6 MB).
+// The host's zone, the one probe whose failure would change an answer: V8's date cache asks ICU
+// for the default zone, which ICU finds (TZ, else readlink("/etc/localtime")) once and keeps.
+// Nothing else. ICU's other probes are stat()s of time-zone override files
+// (/usr/share/zoneinfo-icu/…) that do not exist on Debian; under the filter they fail with EPERM
+// instead of ENOENT, and ICU uses the data compiled into libicudata either way. Formatting dates in
+// a named zone and the default locale here, as this did until 2026-12, cost 10-18 ms of every
+// worker start (ICU's pattern generator) and data pages resident in every worker, for no change
+// in any answer (tests/integration/sandbox_test.cc, IntlAnswersAsWithoutTheFilter: nine zones in
+// nine locales, with and without the filter).
 constexpr const char* kWarmUpSource = R"JS((() => {
   const when = new Date(Date.UTC(2026, 6, 1, 12, 30));
-  const seen = [when.toString(), when.toLocaleString(), String(when.getTimezoneOffset()),
-                new Intl.DateTimeFormat().resolvedOptions().timeZone,
-                String(new Date(2026, 0, 1).getTime()),
-                new Intl.DateTimeFormat('en-US', {timeZone: 'America/New_York',
-                                                  timeStyle: 'full'}).format(when)];
-  return seen.length;
+  return String(when.getTimezoneOffset()).length;
 })())JS";
 
 }  // namespace
