@@ -1,7 +1,11 @@
 #include "ipc/message.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
+#include <set>
+#include <string_view>
+#include <vector>
 #include <msgpack.hpp>
 
 #include "ipc/frame.h"
@@ -310,6 +314,28 @@ std::string FillHydration(const msgpack::object* hydrate, const msgpack::object*
   return fault;
 }
 
+// A field of another op ("target" on a render, "component" on a ping) was checked but means
+// nothing here: it is dropped, so that the request holds what its op uses and re-encodes to
+// itself (EncodeRequest writes each op's own fields only; found by fuzz/request_fuzz.cc).
+void KeepOnlyFieldsOfItsOp(Request* request) {
+  const Request defaults;
+  if (request->op != Op::kRender) {
+    request->component.clear();
+    request->props_msgpack = kEmptyMap;
+    request->url.clear();
+    request->timeout_ms = 0;
+    request->retry = defaults.retry;
+    request->hydrate = false;
+    request->hydrate_id = defaults.hydrate_id;
+    request->hydrate_global.clear();
+    request->nonce.clear();
+    request->combine = false;
+    request->stream = false;
+  }
+  if (request->op != Op::kCancel) request->target_id = 0;
+  if (request->op != Op::kAuth) request->token.clear();
+}
+
 // Checks the fields' types and presence and fills *request. Returns "" or the fault.
 std::string FillRequest(const Fields& fields, Request* request) {
   // nil counts as absent for every field but "id" and "op", which are always required.
@@ -386,6 +412,7 @@ std::string FillRequest(const Fields& fields, Request* request) {
   if (request->op == Op::kRender && !component) return MissingField("component");
   if (request->op == Op::kCancel && !target) return MissingField("target");
   if (request->op == Op::kAuth && !token) return MissingField("token");
+  KeepOnlyFieldsOfItsOp(request);
   return {};
 }
 
@@ -796,9 +823,21 @@ Result<Reply> DecodeReply(std::string_view payload) {
   bool have_id = false;
   std::optional<bool> ok;
   std::optional<Error> error;
+  // A key twice is refused, as in a request: the relay patches the first "id" in place
+  // (PatchReplyId), and a decoder that let a second one win would match the reply to another
+  // request. Replies hold a dozen keys at most, so a linear look beats a set.
+  std::vector<std::string_view> seen;
+  seen.reserve(map.via.map.size < 16 ? map.via.map.size : 16);
+  std::set<std::string_view> seen_many;
   for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
     const msgpack::object& key = map.via.map.ptr[i].key;
     if (key.type != object_type::STR) return BadReply("reply map keys must be strings");
+    const std::string_view name = StrOf(key);
+    const bool repeated = map.via.map.size <= 16
+                              ? std::find(seen.begin(), seen.end(), name) != seen.end()
+                              : !seen_many.insert(name).second;
+    if (repeated) return BadReply("duplicate field " + Quoted(name));
+    if (map.via.map.size <= 16) seen.push_back(name);
     std::string fault =
         ReadReplyEntry(StrOf(key), map.via.map.ptr[i].val, &reply, &have_id, &ok, &error);
     if (!fault.empty()) return BadReply(std::move(fault));

@@ -155,6 +155,34 @@ TEST(RequestTest, PingStatsCancelRoundTrip) {
   EXPECT_EQ(RoundTrip(cancel_zero).target_id, 0u);
 }
 
+// A field of another op is checked but dropped, so that a request re-encodes to itself (found by
+// fuzz/request_fuzz.cc: a render with "target" lost it on the way to the worker).
+TEST(RequestTest, FieldsOfAnotherOpAreDropped) {
+  DecodeFailure failure;
+  std::optional<Request> render = DecodeRequest(
+      MapOf({{S("id"), U(1)}, {S("op"), S("render")}, {S("component"), S("C")},
+             {S("target"), U(115)}, {S("token"), S("t")}}),
+      &failure);
+  ASSERT_TRUE(render) << failure.error.message;
+  EXPECT_EQ(render->target_id, 0u);
+  EXPECT_EQ(render->token, "");
+  EXPECT_EQ(RoundTrip(*render).target_id, 0u);
+  std::optional<Request> ping = DecodeRequest(
+      MapOf({{S("id"), U(2)}, {S("op"), S("ping")}, {S("component"), S("C")}, {S("hydrate"), Pack(true)},
+             {S("retry"), Pack(false)}, {S("url"), S("/u")}, {S("target"), U(3)}}),
+      &failure);
+  ASSERT_TRUE(ping) << failure.error.message;
+  EXPECT_EQ(ping->component, "");
+  EXPECT_FALSE(ping->hydrate);
+  EXPECT_TRUE(ping->retry);
+  EXPECT_EQ(ping->url, "");
+  EXPECT_EQ(ping->target_id, 0u);
+  // Still checked: a wrong type is refused whatever the op.
+  EXPECT_FALSE(DecodeRequest(MapOf({{S("id"), U(3)}, {S("op"), S("ping")}, {S("target"), S("x")}}),
+                             &failure));
+  EXPECT_EQ(failure.error.message, "field \"target\" must be an unsigned integer");
+}
+
 TEST(RequestTest, OpNames) {
   EXPECT_EQ(OpName(Op::kRender), "render");
   EXPECT_EQ(OpName(Op::kPing), "ping");
@@ -566,6 +594,12 @@ TEST(ReplyTest, MalformedRepliesAreRejected) {
        "reply is missing field \"error.code\""},
       {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}}) + std::string(1, '\0'),
        "trailing bytes after the reply map"},
+      // The relay patches the first "id"; a second one must not decide whom the reply is for
+      // (found by fuzz/reply_fuzz.cc).
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("id"), U(2)}}),
+       "duplicate field \"id\""},
+      {MapOf({{S("id"), U(1)}, {S("ok"), Pack(true)}, {S("html"), S("a")}, {S("html"), S("b")}}),
+       "duplicate field \"html\""},
   };
   for (const auto& [payload, message] : cases) {
     Result<Reply> r = DecodeReply(payload);
