@@ -76,7 +76,7 @@ Pool::Pool(uv_loop_t* loop, PoolOptions options, std::vector<ipc::Request> warmu
   if (!options_.snapshot_dir.empty()) {
     spawn.extra_args.insert(spawn.extra_args.end(), {"--snapshot-dir", options_.snapshot_dir});
   }
-  spawn.extra_args.insert(spawn.extra_args.end(), {"--isolation", options_.isolation});
+  spawn.isolation = options_.isolation;
   if (options_.busy_poll_us != 0) {
     spawn.extra_args.insert(spawn.extra_args.end(),
                             {"--busy-poll-us", std::to_string(options_.busy_poll_us)});

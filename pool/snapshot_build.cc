@@ -92,7 +92,8 @@ std::unique_ptr<SnapshotBuild> SnapshotBuild::Start(uv_loop_t* loop,
   std::vector<std::string> args = {worker.executable, "--build-snapshot", "--bundle",
                                    worker.bundle_path, "--snapshot-dir", snapshot_dir,
                                    "--heap-limit-mb", std::to_string(worker.heap_limit_mb),
-                                   "--node-env", worker.node_env};
+                                   "--node-env", worker.node_env, "--isolation",
+                                   worker.isolation};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -61,7 +61,8 @@ ipc::Result<std::string> Dispatcher::FindCachedSnapshot() const noexcept {
   ipc::Result<std::string> bundle = snapshots::ReadWholeFile(spawn_options_.bundle_path);
   if (!bundle.ok()) return bundle.error();
   std::string path = snapshots::SnapshotPath(options_.snapshot_dir, bundle.value(),
-                                             spawn_options_.node_env, snapshots::kBuildV8Version);
+                                             spawn_options_.node_env, spawn_options_.isolation,
+                                             snapshots::kBuildV8Version);
   // Also refused when a file the bundle loaded has changed since (snapshots/snapshot_file.h).
   if (auto read = snapshots::ReadSnapshotFile(path); !read.ok()) return read.error();
   return path;

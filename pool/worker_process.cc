@@ -72,7 +72,8 @@ ipc::Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(uv_loop_t* loop
   std::vector<std::string> arg_strings = {
       options.executable, "--bundle",     options.bundle_path, "--heap-limit-mb",
       heap,               "--channel-fd", "3",                 "--node-env",
-      options.node_env,   "--parent-pid", std::to_string(getpid())};
+      options.node_env,   "--parent-pid", std::to_string(getpid()), "--isolation",
+      options.isolation};
   // The worker answers a reply over our frame limit too_large itself, rather than have us kill it.
   if (options.max_frame_bytes != 0) {
     arg_strings.insert(arg_strings.end(),

@@ -40,6 +40,7 @@ struct WorkerSpawnOptions {
   // too_large instead of writing it (0: the worker keeps its default).
   std::size_t max_frame_bytes = 0;
   std::string node_env;
+  std::string isolation = "guarded";  // ssrd-worker --isolation; also decides the snapshot's kind
   std::vector<std::string> extra_args;  // appended to the worker's command line
 };
 

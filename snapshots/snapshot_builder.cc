@@ -51,9 +51,9 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
           [&](v8::Local<v8::Module> module) { return creator.AddData(context.value(), module); });
       if (!recorded.ok()) return recorded.error();
     }
-    {
+    if (options.isolation == isolates::Isolation::kGuarded) {
       // The guard's record of the builtins, made once here instead of in every worker
-      // (isolates/context_guard.h). Every mode gets it; only --isolation guarded locks and uses it.
+      // (isolates/context_guard.h); only for guarded workers (snapshot_file.h, SnapshotHoldsGuard).
       v8::Context::Scope context_scope(context.value());
       if (ipc::Result<void> prepared = isolates::ContextGuard::Prepare(isolate, context.value());
           !prepared.ok()) {

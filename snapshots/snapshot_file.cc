@@ -70,15 +70,19 @@ ipc::Error Unavailable(const std::string& path, const std::string& why) {
 
 const std::string_view kBuildV8Version = SSRD_BUILD_V8_VERSION;
 
+bool SnapshotHoldsGuard(std::string_view isolation) { return isolation == "guarded"; }
+
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
-                         std::string_view node_env, std::string_view v8_version) {
-  return SnapshotPathIn(dir, bundle_bytes, node_env, v8_version, LoadEnvironment());
+                         std::string_view node_env, std::string_view isolation,
+                         std::string_view v8_version) {
+  return SnapshotPathIn(dir, bundle_bytes, node_env, isolation, v8_version, LoadEnvironment());
 }
 
 std::string SnapshotPathIn(const std::string& dir, std::string_view bundle_bytes,
-                           std::string_view node_env, std::string_view v8_version,
-                           std::string_view load_environment) {
-  std::string flags = "node_env=" + std::string(node_env) + ";runtime=" +
+                           std::string_view node_env, std::string_view isolation,
+                           std::string_view v8_version, std::string_view load_environment) {
+  std::string flags = "node_env=" + std::string(node_env) +
+                      (SnapshotHoldsGuard(isolation) ? ";guard" : "") + ";runtime=" +
                       std::string(kRuntimeFingerprint) + "\n" + std::string(load_environment);
   return dir + "/" + SnapshotKey(bundle_bytes, v8_version, flags) + ".snap";
 }

@@ -27,15 +27,21 @@
 namespace ssrd::snapshots {
 
 // The cache path for a bundle with these bytes, for this V8 version (isolates::V8Version() in a
-// worker, kBuildV8Version in the supervisor), this build's runtime, NODE_ENV and this process's
-// LoadEnvironment(). Workers and the builder inherit the supervisor's environment, so all three
-// name the same file.
+// worker, kBuildV8Version in the supervisor), this build's runtime, NODE_ENV, whether the snapshot
+// holds the context guard's record (SnapshotHoldsGuard) and this process's LoadEnvironment().
+// Workers and the builder inherit the supervisor's environment, so all three name the same file.
 std::string SnapshotPath(const std::string& dir, std::string_view bundle_bytes,
-                         std::string_view node_env, std::string_view v8_version);
+                         std::string_view node_env, std::string_view isolation,
+                         std::string_view v8_version);
 // The same for a given load environment (tests).
 std::string SnapshotPathIn(const std::string& dir, std::string_view bundle_bytes,
-                           std::string_view node_env, std::string_view v8_version,
-                           std::string_view load_environment);
+                           std::string_view node_env, std::string_view isolation,
+                           std::string_view v8_version, std::string_view load_environment);
+
+// Whether the snapshot for workers of this --isolation holds the context guard's record
+// (isolates/context_guard.h, Prepare): only "guarded" uses it, and a context made per render
+// ("fresh") would pay for deserialising it every time (+20% on a small component).
+bool SnapshotHoldsGuard(std::string_view isolation);
 
 // The V8 version this tree was built against, read from libnode's headers by CMake, for the
 // supervisor, which never links V8 (tests/snapshots checks it equals the runtime's).

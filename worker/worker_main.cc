@@ -65,7 +65,8 @@ int BuildSnapshot(const WorkerOptions& options) {
     return kExitFatal;
   }
   std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(),
-                                              options.node_env, isolates::V8Version());
+                                              options.node_env, options.isolation,
+                                              isolates::V8Version());
   if (snapshots::ReadSnapshotFile(path).ok()) {
     std::printf("snapshot: %s\n", path.c_str());
     return 0;
@@ -105,7 +106,8 @@ std::string FindSnapshot(const WorkerOptions& options) {
   ipc::Result<std::string> bundle = snapshots::ReadWholeFile(options.bundle);
   if (!bundle.ok()) return {};  // the engine reports the unreadable bundle
   std::string path = snapshots::SnapshotPath(options.snapshot_dir, bundle.value(),
-                                              options.node_env, isolates::V8Version());
+                                              options.node_env, options.isolation,
+                                              isolates::V8Version());
   ipc::Result<std::string> blob = snapshots::ReadSnapshotFile(path);
   if (!blob.ok()) {
     spdlog::debug("no snapshot: {}", blob.error().message);

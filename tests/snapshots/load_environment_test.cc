@@ -38,7 +38,7 @@ class LoadEnvironmentTest : public ::testing::Test {
       ::unsetenv(name.c_str());
     }
   }
-  std::string Path() { return SnapshotPath("/cache", "export function render() {}", "production", "10.2"); }
+  std::string Path() { return SnapshotPath("/cache", "export function render() {}", "production", "guarded", "10.2"); }
 
   std::map<std::string, std::optional<std::string>> saved_;
 };
@@ -89,8 +89,8 @@ TEST_F(LoadEnvironmentTest, EachInputGivesAnotherSnapshotPath) {
   EXPECT_NE(Path(), base) << "SSRD_V8_FLAGS";
   Set("SSRD_V8_FLAGS", nullptr);
   EXPECT_EQ(Path(), base);
-  EXPECT_NE(SnapshotPathIn("/cache", "b", "production", "10.2", "TZ=UTC\n"),
-            SnapshotPathIn("/cache", "b", "production", "10.2", "TZ=Asia/Tokyo\n"));
+  EXPECT_NE(SnapshotPathIn("/cache", "b", "production", "guarded", "10.2", "TZ=UTC\n"),
+            SnapshotPathIn("/cache", "b", "production", "guarded", "10.2", "TZ=Asia/Tokyo\n"));
 }
 
 }  // namespace

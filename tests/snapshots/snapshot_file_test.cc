@@ -28,7 +28,7 @@ class SnapshotFileTest : public ::testing::Test {
 };
 
 TEST_F(SnapshotFileTest, WhatIsWrittenIsReadBackWhole) {
-  std::string path = SnapshotPath(dir_, "bundle bytes", "production", "10.2.154.26-node.37");
+  std::string path = SnapshotPath(dir_, "bundle bytes", "production", "guarded", "10.2.154.26-node.37");
   std::string blob("\0\1\2snapshot\xff", 12);
   ASSERT_TRUE(WriteSnapshotFile(path, blob).ok());
   ipc::Result<std::string> read = ReadSnapshotFile(path);
@@ -101,11 +101,15 @@ TEST_F(SnapshotFileTest, ASnapshotIsStaleOnceAFileItWasMadeFromChanges) {
 }
 
 TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
-  std::string a = SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37");
-  EXPECT_EQ(a, SnapshotPath(dir_, "bundle A", "production", "10.2.154.26-node.37"));
-  EXPECT_NE(a, SnapshotPath(dir_, "bundle B", "production", "10.2.154.26-node.37"));
-  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "development", "10.2.154.26-node.37"));
-  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "production", "10.2.154.27-node.37"));
+  std::string a = SnapshotPath(dir_, "bundle A", "production", "guarded", "10.2.154.26-node.37");
+  EXPECT_EQ(a, SnapshotPath(dir_, "bundle A", "production", "guarded", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle B", "production", "guarded", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "development", "guarded", "10.2.154.26-node.37"));
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "production", "guarded", "10.2.154.27-node.37"));
+  // Only guarded workers' snapshots hold the guard's record; fresh and shared share theirs.
+  EXPECT_NE(a, SnapshotPath(dir_, "bundle A", "production", "fresh", "10.2.154.26-node.37"));
+  EXPECT_EQ(SnapshotPath(dir_, "bundle A", "production", "fresh", "10.2.154.26-node.37"),
+            SnapshotPath(dir_, "bundle A", "production", "shared", "10.2.154.26-node.37"));
   EXPECT_EQ(a.rfind(dir_ + "/", 0), 0u);
   EXPECT_EQ(a.substr(a.size() - 5), ".snap");
 }
@@ -114,10 +118,10 @@ TEST_F(SnapshotFileTest, ThePathChangesWithTheBundleAndNodeEnv) {
 TEST_F(SnapshotFileTest, ThePathCoversThisBuildsRuntime) {
   ASSERT_EQ(kRuntimeFingerprint.size(), 16u);
   EXPECT_EQ(kRuntimeFingerprint.find_first_not_of("0123456789abcdef"), std::string_view::npos);
-  EXPECT_EQ(SnapshotPathIn(dir_, "bundle A", "production", "10.2.154.26-node.37", "TZ=UTC"),
+  EXPECT_EQ(SnapshotPathIn(dir_, "bundle A", "production", "guarded", "10.2.154.26-node.37", "TZ=UTC"),
             dir_ + "/" +
                 SnapshotKey("bundle A", "10.2.154.26-node.37",
-                            "node_env=production;runtime=" + std::string(kRuntimeFingerprint) +
+                            "node_env=production;guard;runtime=" + std::string(kRuntimeFingerprint) +
                                 "\nTZ=UTC") +
                 ".snap");
 }

@@ -63,7 +63,13 @@ int SnapshotCommand(int argc, char** argv) {
   std::string worker = ssrd::pool::DefaultWorkerExecutable();
   std::size_t heap_limit_mb = 512;
   std::string node_env = "production";
+  std::string isolation = "guarded";
   app.add_option("bundle", bundle, "server bundle (ES module) exporting render()")->required();
+  app.add_option("--isolation", isolation,
+                 "the daemon's --isolation: a guarded daemon's snapshot also holds the context "
+                 "guard's record, the others' do not")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"guarded", "fresh", "shared"}));
   app.add_option("--snapshot-dir", snapshot_dir, "snapshot cache directory")->capture_default_str();
   app.add_option("--heap-limit-mb", heap_limit_mb, "the workers' --heap-limit-mb")
       ->capture_default_str();
@@ -83,7 +89,8 @@ int SnapshotCommand(int argc, char** argv) {
   std::vector<const char*> args = {worker.c_str(),      "--build-snapshot", "--bundle",
                                    bundle.c_str(),      "--snapshot-dir",   snapshot_dir.c_str(),
                                    "--heap-limit-mb",   heap.c_str(),       "--node-env",
-                                   node_env.c_str(),    nullptr};
+                                   node_env.c_str(),    "--isolation",      isolation.c_str(),
+                                   nullptr};
   // Spawned and waited for, not exec'd: V8 aborts the builder on a bundle it cannot serialise,
   // and the user should be told what that means rather than see a bare core dump.
   pid_t pid = 0;
