@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include "ipc/connection.h"
+#include "ipc/spin_gate.h"
 
 namespace ssrd::pool {
 
@@ -12,6 +13,7 @@ void RunLoop(uv_loop_t* loop, std::chrono::microseconds busy_poll) {
     return;
   }
   using Clock = std::chrono::steady_clock;
+  ipc::SpinGate gate;
   for (;;) {
     // Sleeps until something happens; 0: nothing is left to run.
     std::uint64_t reads = ipc::Connection::reads_total();
@@ -20,14 +22,17 @@ void RunLoop(uv_loop_t* loop, std::chrono::microseconds busy_poll) {
     // Frames are flowing: look again without sleeping until none came for busy_poll. Each look
     // yields the CPU to whoever else wants it (a worker, the client); on a machine whose CPUs
     // are busy that still costs more than it saves (architecture.md, "Busy polling").
+    // Only while the CPUs are idle (ipc/spin_gate.h): on a contended machine it costs more than
+    // it saves.
     Clock::time_point until = Clock::now() + busy_poll;
+    if (!gate.Open(Clock::now())) continue;
     while (Clock::now() < until) {
       reads = ipc::Connection::reads_total();
       if (uv_run(loop, UV_RUN_NOWAIT) == 0) return;
       if (ipc::Connection::reads_total() != reads) {
         until = Clock::now() + busy_poll;
-      } else {
-        sched_yield();
+      } else if (!gate.Yield()) {
+        break;
       }
     }
   }

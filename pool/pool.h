@@ -47,8 +47,9 @@ struct PoolOptions {
   // the moment the last one ends, without a round trip through the supervisor. 1 = one at a time.
   unsigned pipeline_depth = 2;
   // After a reply, a worker polls its channel this long before it sleeps in the kernel; the
-  // daemon's loop does the same (pool/busy_poll.h). 0 = always sleep at once.
-  unsigned busy_poll_us = 0;
+  // daemon's loop does the same (pool/busy_poll.h), each only while the CPUs are not contended
+  // (ipc/spin_gate.h). 0 = always sleep at once.
+  unsigned busy_poll_us = 50;
   // Recycling: a worker is replaced after this many replies, or once its V8 heap or its resident
   // memory passes the threshold. 0 = never.
   std::uint64_t recycle_after_requests = 0;

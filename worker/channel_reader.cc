@@ -91,17 +91,18 @@ ChannelReader::Incoming ChannelReader::Next() {
   }
 }
 
-int ChannelReader::BusyPoll(pollfd* channel) const {
+int ChannelReader::BusyPoll(pollfd* channel) {
   // On a VM a sleeping process is woken through its idle virtual CPU, which costs tens of µs;
   // under load the next request usually arrives within that time, so looking again for a while
   // is cheaper than sleeping. sched_yield() gives the CPU to anyone else who wants it meanwhile.
-  if (busy_poll_.count() <= 0) return 0;
-  const auto until = std::chrono::steady_clock::now() + busy_poll_;
+  // Only while the CPUs are idle (ipc/spin_gate.h).
+  if (busy_poll_.count() <= 0 || !spin_gate_.Open(Clock::now())) return 0;
+  const auto until = Clock::now() + busy_poll_;
   do {
     int ready = poll(channel, 1, 0);
     if (ready != 0) return ready;
-    sched_yield();
-  } while (std::chrono::steady_clock::now() < until);
+    if (!spin_gate_.Yield()) return 0;
+  } while (Clock::now() < until);
   return 0;
 }
 

@@ -31,6 +31,7 @@
 
 #include "ipc/frame.h"
 #include "ipc/message.h"
+#include "ipc/spin_gate.h"
 #include "worker/render_watchdog.h"
 
 namespace ssrd::worker {
@@ -73,10 +74,11 @@ class ChannelReader {
   // Arms (or disarms) the helper's one-shot watch of the channel.
   void ArmHelper(bool armed);
   // poll() without sleeping for up to busy_poll_: its result, 0 when nothing came.
-  int BusyPoll(pollfd* channel) const;
+  int BusyPoll(pollfd* channel);
 
   int fd_;
   std::chrono::microseconds busy_poll_;
+  ipc::SpinGate spin_gate_;  // used by the thread in Next() only
   RenderWatchdog* watchdog_;
   int epoll_fd_ = -1;  // the helper's: the channel (one-shot) and stop_fd_
   int stop_fd_ = -1;   // eventfd; readable = the destructor wants the helper to return

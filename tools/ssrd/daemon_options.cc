@@ -76,8 +76,9 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
       ->check(CLI::Range(1, 64));
   app.add_option("--busy-poll-us", options.busy_poll_us,
                  "after work, the supervisor and each worker keep polling for the next frame "
-                 "this long before sleeping: fewer costly wake-ups under load, a little CPU "
-                 "spent when idle (0 = sleep at once)")
+                 "this long before sleeping, while the CPUs are not contended: no wake-up of an "
+                 "idle CPU per hop, at the cost of that much CPU after each burst (0 = sleep at "
+                 "once)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 10000u));
   app.add_option("--recycle-after", options.recycle_after_requests,
