@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <limits>
-#include <set>
 #include <string_view>
 #include <vector>
 #include <msgpack.hpp>
@@ -823,24 +822,22 @@ Result<Reply> DecodeReply(std::string_view payload) {
   bool have_id = false;
   std::optional<bool> ok;
   std::optional<Error> error;
-  // A key twice is refused, as in a request: the relay patches the first "id" in place
-  // (PatchReplyId), and a decoder that let a second one win would match the reply to another
-  // request. Replies hold a dozen keys at most, so a linear look beats a set.
-  std::vector<std::string_view> seen;
-  seen.reserve(map.via.map.size < 16 ? map.via.map.size : 16);
-  std::set<std::string_view> seen_many;
+  std::vector<std::string_view> keys;
+  keys.reserve(map.via.map.size);
   for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
     const msgpack::object& key = map.via.map.ptr[i].key;
     if (key.type != object_type::STR) return BadReply("reply map keys must be strings");
-    const std::string_view name = StrOf(key);
-    const bool repeated = map.via.map.size <= 16
-                              ? std::find(seen.begin(), seen.end(), name) != seen.end()
-                              : !seen_many.insert(name).second;
-    if (repeated) return BadReply("duplicate field " + Quoted(name));
-    if (map.via.map.size <= 16) seen.push_back(name);
+    keys.push_back(StrOf(key));
     std::string fault =
         ReadReplyEntry(StrOf(key), map.via.map.ptr[i].val, &reply, &have_id, &ok, &error);
     if (!fault.empty()) return BadReply(std::move(fault));
+  }
+  // A key twice is refused, as in a request: the relay patches the first "id" in place
+  // (PatchReplyId), and a decoder that let a second one win would match the reply to another
+  // request.
+  std::sort(keys.begin(), keys.end());
+  if (auto twice = std::adjacent_find(keys.begin(), keys.end()); twice != keys.end()) {
+    return BadReply("duplicate field " + Quoted(*twice));
   }
   if (!have_id) return BadReply("reply is missing field \"id\"");
   if (reply.chunk) {

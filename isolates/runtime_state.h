@@ -47,6 +47,16 @@ struct RuntimeState {
   // While a render's stream is read (render_stream.h): what the event loop flushes before it
   // sleeps until a timer. Null otherwise.
   StreamOutput* stream_output = nullptr;
+
+  // Drops every V8 handle held here. An owner that disposes the isolate before this state (a
+  // snapshot builder, whose CreateBlob also refuses to run while a handle is alive; a test) calls
+  // it first.
+  void ReleaseHandles() {
+    fire_timer.Reset();
+    clear_timers.Reset();
+    uncaught.Reset();
+    unhandled_rejections.clear();
+  }
 };
 
 }  // namespace ssrd::isolates

@@ -1,5 +1,7 @@
 #include "snapshots/snapshot_builder.h"
 
+#include "snapshots/snapshot_file.h"
+
 #include <v8.h>
 
 #include "isolates/bundle_context.h"
@@ -25,9 +27,7 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
   // Every v8::Global must go before the isolate does, on the error paths too, and before
   // CreateBlob, which refuses to run while one is alive.
   auto release_globals = [&state, &graph] {
-    state.fire_timer.Reset();
-    state.clear_timers.Reset();
-    state.uncaught.Reset();
+    state.ReleaseHandles();
     graph = isolates::ModuleGraph();
   };
   struct ReleaseOnExit {
@@ -51,7 +51,7 @@ ipc::Result<std::string> BuildSnapshotBlob(const isolates::EngineOptions& option
           [&](v8::Local<v8::Module> module) { return creator.AddData(context.value(), module); });
       if (!recorded.ok()) return recorded.error();
     }
-    if (options.isolation == isolates::Isolation::kGuarded) {
+    if (SnapshotHoldsGuard(isolates::IsolationName(options.isolation))) {
       // The guard's record of the builtins, made once here instead of in every worker
       // (isolates/context_guard.h); only for guarded workers (snapshot_file.h, SnapshotHoldsGuard).
       v8::Context::Scope context_scope(context.value());

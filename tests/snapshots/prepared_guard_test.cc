@@ -40,10 +40,7 @@ class PreparedGuard : public ::testing::Test {
     isolates::AttachRuntimeState(isolate_, &state_);
   }
   void TearDown() override {
-    // The runtime's handles go before the isolate does.
-    state_.fire_timer.Reset();
-    state_.clear_timers.Reset();
-    state_.uncaught.Reset();
+    state_.ReleaseHandles();  // before the isolate goes
     if (isolate_ != nullptr) isolate_->Dispose();
   }
 
