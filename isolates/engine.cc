@@ -23,6 +23,7 @@
 #include "isolates/runtime_state.h"
 #include "isolates/stack_mapper.h"
 #include "isolates/v8_process.h"
+#include "isolates/young_generation_tidy.h"
 
 namespace ssrd::isolates {
 
@@ -64,6 +65,7 @@ class Engine::Impl {
 
   bool poisoned() const { return poisoned_; }
   std::uint64_t context_resets() const { return context_resets_; }
+  std::uint64_t young_generation_tidies() const { return young_tidy_.collections(); }
   std::vector<std::string> TakeLeftBehind() { return std::move(left_behind_); }
   void Interrupt();
   void ClearInterrupt();
@@ -128,6 +130,7 @@ class Engine::Impl {
   std::unique_ptr<BudgetAllocator> allocator_;
   bool buffers_refused_ = false;  // a render met the ArrayBuffer budget; collect before the next
   NativeMemoryWatch native_memory_;  // memory V8 does not count (ICU's formatters) grew: collect
+  YoungGenerationTidy young_tidy_;    // scavenges between renders rather than inside them
   v8::StartupData snapshot_{};  // points into options_.snapshot_blob, which outlives the isolate
   std::unique_ptr<v8::Isolate, IsolateDisposer> isolate_;
   RuntimeState state_;
@@ -244,6 +247,11 @@ bool Engine::Impl::GuardFoundLeftovers() {
 }
 
 ipc::Result<void> Engine::Impl::PrepareNextRender() {
+  if (young_tidy_.render_pending() && !poisoned_) {
+    UseStackOfThisThread();
+    v8::Isolate::Scope isolate_scope(isolate_.get());
+    young_tidy_.AfterRender(isolate_.get());
+  }
   if (buffers_refused_ && !poisoned_) {
     // The buffers of a render that met the budget are garbage now but may wait for a GC for a
     // long time, holding the budget (and resident memory) that the next render needs.
@@ -296,6 +304,7 @@ ipc::Result<RenderOutput> Engine::Impl::Render(const RenderInput& input,
   state_.console.Begin(console);
   ClearRejections(&state_);
   allocator_->ClearRefused();
+  young_tidy_.RenderStarts(isolate);
   ipc::Result<RenderOutput> result =
       CallRender(isolate, context, render_.Get(isolate), input, &state_);
   state_.console.End();
@@ -392,6 +401,7 @@ ipc::Result<RenderOutput> Engine::Render(const RenderInput& input,
 }
 
 ipc::Result<void> Engine::PrepareNextRender() { return impl_->PrepareNextRender(); }
+std::uint64_t Engine::young_generation_tidies() const { return impl_->young_generation_tidies(); }
 bool Engine::poisoned() const { return impl_->poisoned(); }
 std::uint64_t Engine::context_resets() const { return impl_->context_resets(); }
 std::vector<std::string> Engine::TakeLeftBehind() { return impl_->TakeLeftBehind(); }

@@ -160,6 +160,10 @@ class Engine {
   // left behind (pending timers). The engine is then usable as before.
   void ClearInterrupt();
 
+  // Scavenges of the young generation done between renders rather than inside them
+  // (young_generation_tidy.h), since Create().
+  std::uint64_t young_generation_tidies() const;
+
   // Owner thread: the isolate's used heap in bytes (v8::HeapStatistics::used_heap_size).
   std::size_t heap_used() const;
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 namespace v8 {
+class Isolate;
 class Platform;
 }
 
@@ -23,6 +24,10 @@ bool SetV8FlagsBeforeInitialization(std::string_view flags);
 
 // The platform created by EnsureV8Initialized (for pumping foreground tasks).
 v8::Platform* V8Platform();
+
+// A scavenge of the isolate's young generation, now (young_generation_tidy.h says why). The
+// calling thread must have entered the isolate.
+void CollectYoungGeneration(v8::Isolate* isolate);
 
 // The V8 version, e.g. "10.2.154.26-node.26" (does not need V8 initialised).
 std::string_view V8Version();

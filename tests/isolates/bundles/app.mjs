@@ -46,6 +46,8 @@ const components = {
     `keys=${Object.keys(props).join('+')}`,
   ].join(';'),
   Echo: (props) => JSON.stringify(props),
+  // What V8's --expose-gc would add to every context made while it is on.
+  GcGlobal: () => `${typeof globalThis.gc}`,
   Types: (props) => [
     `${typeof props.big}:${String(props.big)}`,
     `${typeof props.safe}:${props.safe}`,
