@@ -173,6 +173,8 @@ void IgnoreRejection(const v8::FunctionCallbackInfo<v8::Value>&) {}
 
 void EarlyRead::Watch(v8::Isolate* isolate, v8::Local<v8::Context> context,
                       v8::Local<v8::Value> returned) {
+  // Nothing to open on a string; OpenEarly would return at once.
+  if (returned->IsString()) return;
   v8::Local<v8::Array> holder = v8::Array::New(isolate, 6);
   v8::Local<v8::Function> step;
   if (!v8::Function::New(context, OpenEarly, holder, 1, v8::ConstructorBehavior::kThrow)
@@ -215,7 +217,15 @@ bool EarlyRead::Take(v8::Isolate* isolate, v8::Local<v8::Context> context,
 
 void EarlyRead::Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   if (holder_.IsEmpty()) return;
-  (void)Put(context, holder_.Get(isolate), kAbandoned, v8::True(isolate));
+  v8::Local<v8::Array> holder = holder_.Get(isolate);
+  (void)Put(context, holder, kAbandoned, v8::True(isolate));
+  // The step may still sit in the microtask queue (a value that was not a promise: nothing ran
+  // the queue since), holding the holder until the next render runs it. Emptied, the holder keeps
+  // the render's result alive no longer: otherwise a page's html survived the young generation's
+  // collection after the render and was promoted, to be collected by a mark-sweep later.
+  for (EarlySlot slot : {kValue, kStream, kCursor, kNext, kFirstStep}) {
+    (void)Put(context, holder, slot, v8::Undefined(isolate));
+  }
   holder_.Reset();
 }
 

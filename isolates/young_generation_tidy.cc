@@ -10,27 +10,32 @@
 namespace ssrd::isolates {
 
 YoungGenerationTidy::Use YoungGenerationTidy::Measure(v8::Isolate* isolate) {
-  if (!found_space_) {
-    found_space_ = true;
+  if (!found_spaces_) {
+    found_spaces_ = true;
     for (std::size_t i = 0; i < isolate->NumberOfHeapSpaces(); ++i) {
       v8::HeapSpaceStatistics stats;
-      if (isolate->GetHeapSpaceStatistics(&stats, i) &&
-          std::string_view(stats.space_name()) == "new_space") {
-        space_index_ = i;
-        break;
-      }
+      if (!isolate->GetHeapSpaceStatistics(&stats, i)) continue;
+      std::string_view name = stats.space_name();
+      if (name == "new_space") new_space_ = i;
+      if (name == "new_large_object_space") new_large_space_ = i;
     }
   }
   v8::HeapSpaceStatistics stats;
-  if (space_index_ == kUnknownSpace || !isolate->GetHeapSpaceStatistics(&stats, space_index_)) {
+  if (new_space_ == kUnknownSpace || !isolate->GetHeapSpaceStatistics(&stats, new_space_)) {
     return {};
   }
-  return {stats.space_used_size(), stats.space_available_size()};
+  Use use{stats.space_used_size(), stats.space_available_size()};
+  // Objects too big for a page (a page's html of 128 KB or more) are young too, counted apart.
+  if (new_large_space_ != kUnknownSpace &&
+      isolate->GetHeapSpaceStatistics(&stats, new_large_space_)) {
+    use.used += stats.space_used_size();
+  }
+  return use;
 }
 
 void YoungGenerationTidy::RenderStarts(v8::Isolate* isolate) {
   at_start_ = Measure(isolate);
-  render_running_ = space_index_ != kUnknownSpace;
+  render_running_ = new_space_ != kUnknownSpace;
 }
 
 bool YoungGenerationTidy::AfterRender(v8::Isolate* isolate) {

@@ -46,8 +46,10 @@ class YoungGenerationTidy {
   Use Measure(v8::Isolate* isolate);
 
   static constexpr std::size_t kUnknownSpace = ~std::size_t{0};
-  std::size_t space_index_ = kUnknownSpace;  // V8's index of "new_space", looked up once
-  bool found_space_ = false;
+  // V8's indexes of the young generation's spaces, looked up once.
+  std::size_t new_space_ = kUnknownSpace;
+  std::size_t new_large_space_ = kUnknownSpace;
+  bool found_spaces_ = false;
   bool render_running_ = false;
   Use at_start_;
   std::size_t expected_render_bytes_ = 0;

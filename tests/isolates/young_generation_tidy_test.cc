@@ -57,6 +57,26 @@ TEST(YoungGenerationTidyTest, SmallRendersCollectOnlyWhenTheSpaceIsNearlyFull) {
   EXPECT_LT(engine->young_generation_tidies() - before, kRenders / 20u);
 }
 
+// Once its reply is made, nothing may keep a render's result alive: the collection after the
+// render would promote it, and the old generation would fill with the html of past pages.
+TEST(YoungGenerationTidyTest, TheResultOfARenderDoesNotOutliveIt) {
+  for (bool wrapped : {false, true}) {
+    SCOPED_TRACE(wrapped ? "{html}" : "string");
+    std::unique_ptr<Engine> engine = MustCreate("app.mjs");
+    ASSERT_NE(engine, nullptr);
+    RenderTimes(engine.get(), "Hello", Props(R"({"name":"x"})"), 3);
+    const std::size_t before = engine->heap_used();
+    constexpr std::size_t kBytes = 8u << 20;
+    const std::string big = Props(std::string(R"({"bytes":)") + std::to_string(kBytes) +
+                                  R"(,"wrapped":)" + (wrapped ? "true" : "false") + "}");
+    const std::uint64_t tidies = engine->young_generation_tidies();
+    RenderTimes(engine.get(), "BigString", big, 1);
+    ASSERT_GT(engine->young_generation_tidies(), tidies);  // the collection ran
+    EXPECT_LT(engine->heap_used(), before + kBytes / 2)
+        << "the " << kBytes << "-character result is still on the heap after the collection";
+  }
+}
+
 TEST(YoungGenerationTidyTest, NoContextEverSeesTheGcFunctionTheCollectionAsksFor) {
   for (Isolation isolation : {Isolation::kFresh, Isolation::kGuarded}) {
     SCOPED_TRACE(static_cast<int>(isolation));

@@ -46,6 +46,8 @@ const components = {
     `keys=${Object.keys(props).join('+')}`,
   ].join(';'),
   Echo: (props) => JSON.stringify(props),
+  // A result of `bytes` characters, returned as it is or as {html}.
+  BigString: (props) => (props.wrapped ? { html: 'x'.repeat(props.bytes) } : 'x'.repeat(props.bytes)),
   // What V8's --expose-gc would add to every context made while it is on.
   GcGlobal: () => `${typeof globalThis.gc}`,
   Types: (props) => [
