@@ -19,7 +19,7 @@ namespace ssrd::isolates {
 
 class NativeMemoryWatch {
  public:
-  static constexpr std::size_t kDefaultGrowthBytes = 32u << 20;
+  static constexpr std::size_t kDefaultGrowthBytes = 8u << 20;
   static constexpr std::uint32_t kCheckEvery = 8;
 
   explicit NativeMemoryWatch(std::size_t growth_bytes = kDefaultGrowthBytes);
