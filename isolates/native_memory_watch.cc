@@ -4,8 +4,7 @@
 
 namespace ssrd::isolates {
 
-NativeMemoryWatch::NativeMemoryWatch(std::size_t growth_bytes)
-    : growth_bytes_(growth_bytes), mark_(MallocInUseBytes()) {}
+NativeMemoryWatch::NativeMemoryWatch(std::size_t growth_bytes) : growth_bytes_(growth_bytes) {}
 
 std::size_t NativeMemoryWatch::MallocInUseBytes() {
   // glibc: uordblks counts chunks in use from the arenas, hblkhd those served by mmap.
@@ -14,6 +13,13 @@ std::size_t NativeMemoryWatch::MallocInUseBytes() {
 }
 
 bool NativeMemoryWatch::Due() {
+  // The mark is taken at the first call, between renders, not when the engine is made: what the
+  // isolate, the snapshot and the bundle allocate while starting is not growth.
+  if (!marked_) {
+    marked_ = true;
+    mark_ = MallocInUseBytes();
+    return false;
+  }
   if (++calls_ % kCheckEvery != 0) return false;
   const std::size_t now = MallocInUseBytes();
   // The memory a collection frees may come back only later (V8 runs the ICU objects'
@@ -24,6 +30,7 @@ bool NativeMemoryWatch::Due() {
 
 void NativeMemoryWatch::Collected() {
   ++collections_;
+  marked_ = true;
   mark_ = MallocInUseBytes();
 }
 

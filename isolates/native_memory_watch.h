@@ -36,7 +36,8 @@ class NativeMemoryWatch {
 
  private:
   std::size_t growth_bytes_;
-  std::size_t mark_;
+  std::size_t mark_ = 0;
+  bool marked_ = false;
   std::uint32_t calls_ = 0;
   std::uint64_t collections_ = 0;
 };
