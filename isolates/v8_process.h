@@ -26,7 +26,9 @@ bool SetV8FlagsBeforeInitialization(std::string_view flags);
 v8::Platform* V8Platform();
 
 // A scavenge of the isolate's young generation, now (young_generation_tidy.h says why). The
-// calling thread must have entered the isolate.
+// calling thread must have entered the isolate. It turns V8's process-wide --expose-gc on for the
+// duration of the call: a context another thread made meanwhile would get a global gc(). ssrd's
+// processes run one engine each; a program running several on several threads shares that risk.
 void CollectYoungGeneration(v8::Isolate* isolate);
 
 // The V8 version, e.g. "10.2.154.26-node.26" (does not need V8 initialised).
