@@ -18,25 +18,29 @@ std::string Slurp(const std::string& path) {
   return out.str();
 }
 
-// /proc/PID/stat: "pid (comm) state ppid … utime stime …"; comm may hold spaces and parentheses,
-// so fields are counted after the last ')'.
-bool ReadStat(pid_t pid, pid_t* ppid, double* cpu_s) {
+// /proc/PID/stat: "pid (comm) state ppid … utime stime cutime cstime …"; comm may hold spaces
+// and parentheses, so fields are counted after the last ')'. reaped_cpu_s: the CPU time of its
+// children that have exited and been waited for (cutime + cstime).
+bool ReadStat(pid_t pid, pid_t* ppid, double* cpu_s, double* reaped_cpu_s) {
   const std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
   const auto close = stat.rfind(')');
   if (close == std::string::npos) return false;
   std::istringstream fields(stat.substr(close + 2));
   std::string field;
-  unsigned long long utime = 0, stime = 0;
+  unsigned long long utime = 0, stime = 0, cutime = 0, cstime = 0;
   for (int i = 3; fields >> field; ++i) {  // field 3 is the state
     if (i == 4) *ppid = static_cast<pid_t>(std::atol(field.c_str()));
     if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-    if (i == 15) {
-      stime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 16) cutime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 17) {
+      cstime = std::strtoull(field.c_str(), nullptr, 10);
       break;
     }
   }
   static const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   *cpu_s = static_cast<double>(utime + stime) / kTicks;
+  *reaped_cpu_s = static_cast<double>(cutime + cstime) / kTicks;
   return true;
 }
 
@@ -62,16 +66,18 @@ double MachineBusySeconds() {
 TreeSample SampleTree(pid_t root) {
   std::map<pid_t, pid_t> parent;  // every process on the machine
   std::map<pid_t, double> cpu;
+  std::map<pid_t, double> reaped_cpu;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = static_cast<pid_t>(std::atol(name.c_str()));
     pid_t ppid = 0;
-    double cpu_s = 0;
-    if (ReadStat(pid, &ppid, &cpu_s)) {
+    double cpu_s = 0, reaped_cpu_s = 0;
+    if (ReadStat(pid, &ppid, &cpu_s, &reaped_cpu_s)) {
       parent[pid] = ppid;
       cpu[pid] = cpu_s;
+      reaped_cpu[pid] = reaped_cpu_s;
     }
   }
   TreeSample sample;
@@ -95,7 +101,10 @@ TreeSample SampleTree(pid_t root) {
     usage.cpu_s = cpu[pid];
     sample.rss_kb += usage.rss_kb;
     sample.pss_kb += usage.pss_kb;
-    sample.cpu_s += usage.cpu_s;
+    // A worker that exited (recycled, replaced) is no longer in the tree; what it used went to
+    // its parent's cutime/cstime when the parent waited for it. Without it, a run that replaces
+    // workers looked as if other processes had taken the CPU.
+    sample.cpu_s += usage.cpu_s + reaped_cpu[pid];
     sample.processes.push_back(std::move(usage));
   }
   return sample;

@@ -25,7 +25,7 @@ struct TreeSample {
   std::vector<ProcessUsage> processes;  // root first
   std::uint64_t rss_kb = 0;
   std::uint64_t pss_kb = 0;
-  double cpu_s = 0;  // of the processes alive now
+  double cpu_s = 0;  // of the processes alive now, and of their children that exited and were waited for
 };
 
 TreeSample SampleTree(pid_t root);
