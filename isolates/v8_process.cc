@@ -17,15 +17,23 @@ std::once_flag g_init_once;
 std::unique_ptr<v8::Platform> g_platform;
 std::string g_flags;
 bool g_initialized = false;
+bool g_gc_exposed = false;  // the flags given (ssrd's or SSRD_V8_FLAGS) asked for --expose-gc
+
+bool AsksForExposedGc(std::string_view flags) {
+  return flags.find("--expose-gc") != std::string_view::npos ||
+         flags.find("--expose_gc") != std::string_view::npos;
+}
 
 void InitializeOnce() {
   // Debian's libnode is linked against the system ICU (libicu72) with its full data built in,
   // so this finds no data file to load and Intl works with every locale.
   v8::V8::InitializeICUDefaultLocation("");
   if (!g_flags.empty()) v8::V8::SetFlagsFromString(g_flags.c_str(), g_flags.size());
+  g_gc_exposed = AsksForExposedGc(g_flags);
   // A diagnostic door (docs/operations.md): e.g. SSRD_V8_FLAGS=--trace-deopt, after ssrd's own.
   if (const char* extra = std::getenv("SSRD_V8_FLAGS"); extra != nullptr && *extra != '\0') {
     v8::V8::SetFlagsFromString(extra, std::strlen(extra));
+    g_gc_exposed = g_gc_exposed || AsksForExposedGc(extra);
   }
   // Two worker threads: each worker process holds one isolate, and the machines run several
   // workers; V8 uses them for concurrent GC and compilation only.
@@ -48,17 +56,12 @@ bool SetV8FlagsBeforeInitialization(std::string_view flags) {
 
 void CollectYoungGeneration(v8::Isolate* isolate) {
   // V8 10.2 offers a scavenge on request only to --expose-gc, which also gives every context made
-  // while it is on a global gc(): it is on just for this call, unless someone asked for it.
-  static const bool exposed_anyway = [] {
-    const char* extra = std::getenv("SSRD_V8_FLAGS");
-    std::string all = g_flags + ' ' + (extra != nullptr ? extra : "");
-    return all.find("--expose-gc") != std::string::npos || all.find("--expose_gc") != std::string::npos;
-  }();
+  // while it is on a global gc(): it is on just for this call, unless the flags given asked for it.
   static constexpr std::string_view kOn = "--expose-gc";
   static constexpr std::string_view kOff = "--no-expose-gc";
-  if (!exposed_anyway) v8::V8::SetFlagsFromString(kOn.data(), kOn.size());
+  if (!g_gc_exposed) v8::V8::SetFlagsFromString(kOn.data(), kOn.size());
   isolate->RequestGarbageCollectionForTesting(v8::Isolate::kMinorGarbageCollection);
-  if (!exposed_anyway) v8::V8::SetFlagsFromString(kOff.data(), kOff.size());
+  if (!g_gc_exposed) v8::V8::SetFlagsFromString(kOff.data(), kOff.size());
 }
 
 v8::Platform* V8Platform() { return g_platform.get(); }

@@ -37,7 +37,6 @@ class YoungGenerationTidy {
   bool render_pending() const { return render_running_; }
 
   std::uint64_t collections() const { return collections_; }
-  std::size_t expected_render_bytes() const { return expected_render_bytes_; }
 
  private:
   struct Use {
