@@ -10,11 +10,15 @@
 #include <libplatform/libplatform.h>
 #include <v8.h>
 
+#include "isolates/page_allocating_platform.h"
+
 namespace ssrd::isolates {
 namespace {
 
 std::once_flag g_init_once;
 std::unique_ptr<v8::Platform> g_platform;
+v8::Platform* g_default_platform = nullptr;  // libplatform's, inside g_platform or g_platform itself
+LargePageCache* g_page_cache = nullptr;
 std::string g_flags;
 bool g_initialized = false;
 bool g_gc_exposed = false;  // the flags given (ssrd's or SSRD_V8_FLAGS) asked for --expose-gc
@@ -22,6 +26,16 @@ bool g_gc_exposed = false;  // the flags given (ssrd's or SSRD_V8_FLAGS) asked f
 bool AsksForExposedGc(std::string_view flags) {
   return flags.find("--expose-gc") != std::string_view::npos ||
          flags.find("--expose_gc") != std::string_view::npos;
+}
+
+// SSRD_PAGE_CACHE_MB (docs/operations.md): what large_page_cache.h may keep; 0 turns it off.
+std::size_t PageCacheCapacityFromEnvironment() {
+  const char* text = std::getenv("SSRD_PAGE_CACHE_MB");
+  if (text == nullptr || *text == '\0') return LargePageCache::kDefaultCapacity;
+  char* end = nullptr;
+  unsigned long megabytes = std::strtoul(text, &end, 10);
+  if (end == text || *end != '\0' || megabytes > 1024) return LargePageCache::kDefaultCapacity;
+  return static_cast<std::size_t>(megabytes) << 20;
 }
 
 void InitializeOnce() {
@@ -37,7 +51,17 @@ void InitializeOnce() {
   }
   // Two worker threads: each worker process holds one isolate, and the machines run several
   // workers; V8 uses them for concurrent GC and compilation only.
-  g_platform = v8::platform::NewDefaultPlatform(2);
+  std::unique_ptr<v8::Platform> default_platform = v8::platform::NewDefaultPlatform(2);
+  g_default_platform = default_platform.get();
+  std::size_t cache_bytes = PageCacheCapacityFromEnvironment();
+  if (cache_bytes > 0 && default_platform->GetPageAllocator() != nullptr) {
+    auto platform = std::make_unique<PageAllocatingPlatform>(std::move(default_platform),
+                                                             cache_bytes);
+    g_page_cache = &platform->page_cache();
+    g_platform = std::move(platform);
+  } else {
+    g_platform = std::move(default_platform);
+  }
   v8::V8::InitializePlatform(g_platform.get());
   v8::V8::Initialize();
   g_initialized = true;
@@ -64,7 +88,9 @@ void CollectYoungGeneration(v8::Isolate* isolate) {
   if (!g_gc_exposed) v8::V8::SetFlagsFromString(kOff.data(), kOff.size());
 }
 
-v8::Platform* V8Platform() { return g_platform.get(); }
+v8::Platform* V8Platform() { return g_default_platform; }
+
+LargePageCache* V8PageCache() { return g_page_cache; }
 
 std::string_view V8Version() { return v8::V8::GetVersion(); }
 

@@ -22,8 +22,14 @@ void EnsureV8Initialized();
 // false, and nothing set, once V8 is initialised. Not thread-safe: call it from main() first.
 bool SetV8FlagsBeforeInitialization(std::string_view flags);
 
-// The platform created by EnsureV8Initialized (for pumping foreground tasks).
+// libplatform's default platform created by EnsureV8Initialized (for pumping foreground tasks;
+// V8 itself is given page_allocating_platform.h's wrapper of it).
 v8::Platform* V8Platform();
+
+// The cache V8's heap pages come from (large_page_cache.h), or null when SSRD_PAGE_CACHE_MB=0 or
+// V8 is not initialised.
+class LargePageCache;
+LargePageCache* V8PageCache();
 
 // A scavenge of the isolate's young generation, now (young_generation_tidy.h says why). The
 // calling thread must have entered the isolate. It turns V8's process-wide --expose-gc on for the

@@ -125,6 +125,34 @@ TEST(Config, WrongEnvironmentValueNamesTheVariable) {
                      {"SSRD_MAX_QUEUE=-3", "expected a non-negative integer"});
 }
 
+TEST(Config, PageCacheOutOfRangeIsRefused) {
+  ExpectOneLineError(
+      Ssrd({"--bundle", BundlesDir() + "/echo.mjs"}, {{"SSRD_PAGE_CACHE_MB", "2000"}}),
+      {"SSRD_PAGE_CACHE_MB=2000", "not in range"});
+}
+
+// The workers read --page-cache-mb from their environment (isolates/v8_process.cc).
+TEST(Config, WorkersAreGivenThePageCacheSize) {
+  TempDir dir;
+  const std::string config = dir.File("ssrd.toml");
+  WriteFile(config, "page-cache-mb = 3\n");
+  // A bundle path of its own, to find this daemon's workers by their command line.
+  const std::string bundle = dir.File("echo.mjs");
+  WriteFile(bundle, ReadFileOrEmpty(BundlesDir() + "/echo.mjs"));
+  DaemonProcess daemon({.bundle = bundle, .workers = 1, .extra_args = {"--config", config}});
+  ASSERT_TRUE(daemon.Start());
+  std::vector<pid_t> workers = ProcessesWithArg(bundle);
+  std::string environ;
+  for (pid_t pid : workers) {
+    if (pid == daemon.pid()) continue;
+    environ = ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/environ");
+    if (!environ.empty()) break;
+  }
+  daemon.Stop();
+  std::replace(environ.begin(), environ.end(), '\0', '\n');
+  EXPECT_NE(("\n" + environ).find("\nSSRD_PAGE_CACHE_MB=3\n"), std::string::npos) << environ;
+}
+
 TEST(Config, MissingFileIsAnError) {
   TempDir dir;
   ExpectOneLineError(Ssrd({"--config", dir.File("nope.toml"), "--bundle", "x"}),

@@ -142,6 +142,11 @@ void AddDaemonOptions(CLI::App& app, DaemonSettings& s, bool with_env) {
                  "is closed and its streamed renders stopped")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app.add_option("--page-cache-mb", s.page_cache_mb,
+                 "memory each worker keeps of V8's freed large-object pages for the next render "
+                 "instead of unmapping it, in MiB (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
   auto valid_mode = [](const std::string& v) {
     if (v.empty()) return std::string();
     auto mode = ParseSocketMode(v);

@@ -26,6 +26,9 @@ struct DaemonSettings {
   std::size_t max_connections = 4096;
   std::uint32_t idle_timeout_ms = 60000;
   std::size_t max_client_backlog_mb = 64;
+  // What each worker keeps of V8's freed large-object pages (isolates/large_page_cache.h), handed
+  // to the workers as SSRD_PAGE_CACHE_MB in their environment.
+  std::size_t page_cache_mb = 8;
   SocketAccessSettings access{"0660", "", {}, {}};
   // TCP listeners ("127.0.0.1:9000", "[::1]:9000") beside the Unix socket, and the tokens their
   // clients authenticate with ("" = none: loopback addresses only).
