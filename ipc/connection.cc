@@ -125,18 +125,42 @@ void Connection::Flush() noexcept {
     uv_check_stop(check_);
   }
   if (outbox_.empty() || uv_is_closing(Handle(stream_))) return;
-  auto* request = new WriteRequest{{}, std::move(outbox_), 0, this};
-  outbox_.clear();
-  request->req.data = request;
   std::vector<uv_buf_t> bufs;
-  bufs.reserve(request->frames.size());
-  for (std::string& frame : request->frames) {
+  bufs.reserve(outbox_.size());
+  std::size_t total = 0;
+  for (std::string& frame : outbox_) {
     bufs.push_back(uv_buf_init(frame.data(), static_cast<unsigned>(frame.size())));
-    request->bytes += frame.size();
+    total += frame.size();
   }
   ++writes_issued_;
-  if (uv_write(&request->req, stream_, bufs.data(), static_cast<unsigned>(bufs.size()),
-               WriteCb) != 0) {
+  // Written at once when the socket takes it all, which is the common case: no write request and
+  // no completion for libuv to process. That saves more than an allocation: libuv 1.44 ends every
+  // uv_write by re-registering the socket with epoll (an epoll_ctl per write, seen with strace as
+  // one per frame relayed). uv_try_write refuses (UV_EAGAIN) while earlier writes are queued, so
+  // order is kept.
+  std::size_t written = 0;
+  if (int n = uv_try_write(stream_, bufs.data(), static_cast<unsigned>(bufs.size())); n > 0) {
+    written = static_cast<std::size_t>(n);
+  } else if (n != UV_EAGAIN && n != UV_ENOSYS) {
+    StartClose();
+    return;
+  }
+  pending_write_bytes_ -= written;
+  if (written == total) {
+    outbox_.clear();
+    return;
+  }
+  // The rest goes through libuv, which writes it when the socket has room.
+  std::size_t skip = written;
+  std::size_t first = 0;
+  while (skip >= bufs[first].len) skip -= bufs[first++].len;
+  bufs[first].base += skip;
+  bufs[first].len -= static_cast<unsigned>(skip);
+  auto* request = new WriteRequest{{}, std::move(outbox_), total - written, this};
+  outbox_.clear();
+  request->req.data = request;
+  if (uv_write(&request->req, stream_, bufs.data() + first,
+               static_cast<unsigned>(bufs.size() - first), WriteCb) != 0) {
     pending_write_bytes_ -= request->bytes;
     delete request;
     StartClose();
