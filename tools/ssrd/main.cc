@@ -365,7 +365,8 @@ int main(int argc, char** argv) {
   options.watch_bundle = !settings.no_watch;
   if (settings.no_snapshot) options.snapshot_dir.clear();
   if (settings.reuse_context) options.isolation = "shared";
-  // Read by each worker's V8 set-up (isolates/v8_process.cc), which runs before it parses options.
+  // Workers take it from their environment, as they do SSRD_V8_FLAGS: it is read where V8 is set
+  // up (isolates/v8_process.cc), not among a worker's options.
   ::setenv("SSRD_PAGE_CACHE_MB", std::to_string(settings.page_cache_mb).c_str(), 1);
   ssrd::pool::SocketServerOptions server_options;
   server_options.idle_timeout_ms = settings.idle_timeout_ms;
