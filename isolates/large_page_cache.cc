@@ -54,7 +54,6 @@ std::uintptr_t LargePageCache::TakeKept(std::size_t length, std::size_t alignmen
   Region taken = kept_[best];
   kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(best));
   kept_bytes_ -= taken.length;
-  stats_.cached_bytes = kept_bytes_;
   *kept_length = taken.length;
   return taken.address;
 }
@@ -92,29 +91,27 @@ void* LargePageCache::AllocatePages(void* hint, std::size_t length, std::size_t 
 bool LargePageCache::FreePages(void* address, std::size_t length) {
   auto key = reinterpret_cast<std::uintptr_t>(address);
   std::vector<Region> evicted;
+  bool kept = false;
   {
     std::lock_guard lock(mutex_);
     auto found = handed_out_.find(key);
     if (found != handed_out_.end()) {
-      std::size_t real_length = found->second;
+      length = found->second;
       handed_out_.erase(found);
-      if (Cacheable(real_length) && real_length <= capacity_) {
-        kept_.push_back({key, real_length});
-        kept_bytes_ += real_length;
+      kept = Cacheable(length) && length <= capacity_;
+      if (kept) {
+        kept_.push_back({key, length});
+        kept_bytes_ += length;
         while (kept_bytes_ > capacity_) {
           evicted.push_back(kept_.front());
           kept_bytes_ -= kept_.front().length;
           kept_.erase(kept_.begin());
         }
-        stats_.cached_bytes = kept_bytes_;
-        length = 0;
-      } else {
-        length = real_length;
       }
     }
   }
   UnmapAll(evicted);
-  return length == 0 || system_->FreePages(address, length);
+  return kept || system_->FreePages(address, length);
 }
 
 bool LargePageCache::ReleasePages(void* address, std::size_t length, std::size_t new_length) {
@@ -132,7 +129,9 @@ bool LargePageCache::ReleasePages(void* address, std::size_t length, std::size_t
 
 LargePageCache::Stats LargePageCache::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  Stats now = stats_;
+  now.cached_bytes = kept_bytes_;
+  return now;
 }
 
 std::size_t LargePageCache::Trim() {
@@ -143,7 +142,6 @@ std::size_t LargePageCache::Trim() {
     all.swap(kept_);
     bytes = kept_bytes_;
     kept_bytes_ = 0;
-    stats_.cached_bytes = 0;
   }
   UnmapAll(all);
   return bytes;

@@ -13,8 +13,9 @@
 // `Platform::GetPageAllocator()`; page_allocating_platform.h). A freed region between kMinRegion
 // and kMaxRegion long is kept, still mapped and resident, up to `capacity` bytes (the oldest are
 // unmapped first). A request for a region of that size is served from the smallest kept region
-// that is long enough (up to a quarter longer) and aligned as asked, with its permissions set by
-// mprotect: the pages stay resident, so V8 writes them without a fault. Fresh regions are mapped a
+// that is long enough (up to a quarter longer) and aligned as asked, made read-write by mprotect
+// alone (and left so when V8 asks for no access: it commits a large page whole right after): the
+// pages stay resident, so V8 writes them without a fault. Fresh regions are mapped a
 // little longer than asked (rounded to an eighth of their power of two) so that the next render's
 // slightly different sizes still find one. What V8 later frees or shrinks is looked up by
 // address, so V8 never needs to know a region is longer than it asked for.
@@ -44,7 +45,7 @@ class LargePageCache final : public v8::PageAllocator {
   struct Stats {
     std::uint64_t reused = 0;         // requests served from the cache
     std::uint64_t mapped = 0;         // cacheable requests that mapped fresh memory
-    std::size_t cached_bytes = 0;     // kept now, mapped and resident
+    std::size_t cached_bytes = 0;     // kept now, mapped and resident (kept_bytes_)
   };
 
   // `system` maps and unmaps; it must outlive the cache.
@@ -103,7 +104,7 @@ class LargePageCache final : public v8::PageAllocator {
   std::size_t kept_bytes_ = 0;
   // Regions handed out by this cache, by address, with their real length (>= what V8 asked for).
   std::unordered_map<std::uintptr_t, std::size_t> handed_out_;
-  Stats stats_;
+  Stats stats_;  // cached_bytes is filled in by stats()
 };
 
 }  // namespace ssrd::isolates
