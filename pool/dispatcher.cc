@@ -142,6 +142,13 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
   return id;
 }
 
+unsigned Dispatcher::PipelineDepth(const Worker& worker) const {
+  const unsigned depth = std::max(1u, options_.pipeline_depth);
+  // 1 is the operator asking for one job at a time: kept whatever the renders cost.
+  if (depth == 1 || worker.render_average >= kShortRender) return depth;
+  return std::min(depth * kShortRenderDepthFactor, std::max(depth, kMaxPipelineDepth));
+}
+
 Dispatcher::Worker* Dispatcher::WorkerWithRoom() const {
   Worker* best = nullptr;
   for (auto& slot : slots_) {
@@ -149,7 +156,7 @@ Dispatcher::Worker* Dispatcher::WorkerWithRoom() const {
     if (!w || !w->process || w->warming || w->exiting) continue;
     WorkerProcess::State state = w->process->state();
     if (state != WorkerProcess::State::kReady && state != WorkerProcess::State::kBusy) continue;
-    if (w->jobs.size() >= std::max(1u, options_.pipeline_depth)) continue;
+    if (w->jobs.size() >= PipelineDepth(*w)) continue;
     // Fewest jobs first; between two busy ones, the one whose render started last, which is the
     // less likely to be a long one.
     if (!best || w->jobs.size() < best->jobs.size() ||
@@ -269,9 +276,12 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
     process.Kill(SIGKILL);  // its exit answers the jobs with worker_crashed or a retry
     return;
   }
+  Clock::time_point now = Clock::now();
+  // Replies of a batch arrive together: the first sample spans the batch, the others are near
+  // zero, and the average comes out right.
+  worker.render_average += (now - front.render_started_at - worker.render_average) / 8;
   Job job = std::move(front);
   worker.jobs.pop_front();
-  Clock::time_point now = Clock::now();
   if (!worker.jobs.empty()) worker.jobs.front().render_started_at = now;
   if (auto heap = ipc::PeekReplyHeapUsed(payload)) worker.heap_used = static_cast<std::int64_t>(*heap);
   if (auto resets = ipc::PeekReplyContextResets(payload); resets && *resets > worker.context_resets) {

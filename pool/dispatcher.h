@@ -3,7 +3,10 @@
 //
 // Pipelining (dispatcher.cc): an idle worker gets the next job first; only when every worker is
 // busy and jobs are still queued does a busy worker get one more, so that it goes from one render
-// to the next without waiting for the supervisor. A job waiting at a worker behind a render that
+// to the next without waiting for the supervisor. A worker whose renders are short (a moving
+// average under kShortRender) takes kShortRenderDepthFactor times the depth: it answers a batch of
+// short renders in one write (worker/reply_batch.h), and a deeper batch is fewer wake-ups per
+// request on both sides. A job waiting at a worker behind a render that
 // has run longer than kStealAfter is taken back for a worker that has just gone idle with nothing
 // queued (a steal): the original is cancelled at its worker and its reply, whatever it is, dropped.
 //
@@ -81,6 +84,9 @@ class Dispatcher {
   // A worker still rendering this long after its job's deadline did not stop by itself (native
   // code, or a termination V8 did not act on): it is killed.
   static constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
+  static constexpr auto kShortRender = std::chrono::microseconds(200);
+  static constexpr unsigned kShortRenderDepthFactor = 8;
+  static constexpr unsigned kMaxPipelineDepth = 64;
 
   struct Job {
     Pool::JobId id = 0;
@@ -108,6 +114,9 @@ class Dispatcher {
     Role role = Role::kActive;
     std::unique_ptr<WorkerProcess> process;
     std::deque<Job> jobs;  // in flight, in the order sent: the front one is rendering
+    // Moving average of the time from a job reaching the front to its reply (weight 1/8); a
+    // new worker counts as slow until it has shown otherwise.
+    Clock::duration render_average = 4 * kShortRender;
     std::uint64_t context_resets = 0;  // as of its last reply
     std::int64_t served = 0;
     std::int64_t heap_used = 0;
@@ -181,8 +190,9 @@ class Dispatcher {
   void AfterWorkerReply(Worker& worker) noexcept;
   void HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) noexcept;
   void Dispatch() noexcept;
-  // The active, ready worker with the fewest jobs below the pipeline depth, or null.
+  // The active, ready worker with the fewest jobs below its pipeline depth, or null.
   Worker* WorkerWithRoom() const;
+  unsigned PipelineDepth(const Worker& worker) const;
   // `idle` has nothing to do and nothing is queued: takes a job waiting behind a long render.
   void StealFor(Worker& idle) noexcept;
   void SendCancel(Worker& worker, Pool::JobId job) noexcept;

@@ -75,7 +75,9 @@ ChannelReader::Incoming ChannelReader::Next() {
       }
       return next;
     }
-    // Nothing queued and no render running: this thread waits for the channel itself.
+    // Nothing queued and no render running: this thread waits for the channel itself, and the
+    // helper stops watching it.
+    if (armed_) ArmHelper(false);
     lock.unlock();
     pollfd channel{fd_, POLLIN, 0};
     int ready = BusyPoll(&channel);
@@ -109,7 +111,7 @@ int ChannelReader::BusyPoll(pollfd* channel) {
 void ChannelReader::BeginRender() {
   std::lock_guard<std::mutex> lock(mutex_);
   rendering_ = true;
-  if (closed_ || too_large_) return;
+  if (closed_ || too_large_ || armed_) return;  // armed: still watching since the last render
   ArmHelper(true);
   // Frames that arrived before the helper was armed wake nobody: read them now. Later ones wake
   // the helper (re-arming a one-shot watch reports data already there, too).
@@ -119,8 +121,15 @@ void ChannelReader::BeginRender() {
 void ChannelReader::EndRender() {
   std::lock_guard<std::mutex> lock(mutex_);
   rendering_ = false;
-  if (!helper_.joinable()) return;  // the watch could not be set up
-  ArmHelper(false);
+  // The watch stays armed: the next render, if one is queued, keeps it; Next() disarms it before
+  // it waits. A frame arriving in between wakes the helper, which leaves it for the owner.
+}
+
+bool ChannelReader::NextQueuedIs(const std::function<bool(const ipc::Request&)>& test) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_ || queue_.empty()) return false;
+  const Incoming& next = queue_.front();
+  return next.kind == Incoming::Kind::kRequest && test(next.request);
 }
 
 void ChannelReader::ArmHelper(bool armed) {
@@ -128,9 +137,12 @@ void ChannelReader::ArmHelper(bool armed) {
   // RDHUP: a supervisor that closes its end must stop the render even if it sent nothing.
   channel.events = EPOLLONESHOT | (armed ? (EPOLLIN | EPOLLRDHUP) : 0u);
   channel.data.fd = fd_;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &channel) != 0 && armed) {
-    CloseLocked(Errno("cannot watch the channel"));
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd_, &channel) != 0) {
+    armed_ = false;
+    if (armed) CloseLocked(Errno("cannot watch the channel"));
+    return;
   }
+  armed_ = armed;
 }
 
 void ChannelReader::RunHelper() {
@@ -150,6 +162,7 @@ void ChannelReader::RunHelper() {
     }
     if (!channel_ready) continue;
     std::lock_guard<std::mutex> lock(mutex_);
+    armed_ = false;  // one-shot: it fired
     // Between renders the owner reads the channel; an event left over from the last render is
     // its business then.
     if (!rendering_ || closed_ || too_large_) continue;

@@ -5,8 +5,10 @@
 // is never answered: the supervisor takes the next frame from the worker as the reply to the
 // render in flight); end of file tells the watchdog too, so a running render stops at once; every
 // other frame is queued for Next(), stamped with the time it was read (deadlines count from then).
-// The helper is armed with a one-shot epoll registration, so it never wakes between renders, and
-// renders that see no frame cost it no wake-up at all.
+// The helper is armed with a one-shot epoll registration, and renders that see no frame cost it
+// no wake-up at all. The watch stays armed from one render to the next while requests are queued
+// (back-to-back renders of a pipelined batch cost no epoll_ctl each) and is disarmed only when
+// Next() has to wait for the channel itself.
 //
 // Failure: Next() yields kTooLarge in frame order (the stream cannot be resynchronised after it)
 // and kClosed on end of file or a read error, at once, ahead of frames still queued: with the
@@ -22,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,6 +65,10 @@ class ChannelReader {
   void BeginRender();
   void EndRender();
 
+  // Whether the next frame Next() will return is already read and a request that `test`
+  // accepts (called under the reader's lock: it must not call back into the reader).
+  bool NextQueuedIs(const std::function<bool(const ipc::Request&)>& test);
+
   ChannelReader(const ChannelReader&) = delete;
   ChannelReader& operator=(const ChannelReader&) = delete;
 
@@ -85,6 +92,7 @@ class ChannelReader {
 
   std::mutex mutex_;  // everything below: both threads read the channel, one at a time
   bool rendering_ = false;
+  bool armed_ = false;  // the helper's one-shot watch is armed and has not fired
   ipc::FrameDecoder decoder_;
   std::string payload_;
   std::uint64_t frames_ = 0;

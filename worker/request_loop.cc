@@ -12,7 +12,9 @@
 #include "ipc/log_escape.h"
 #include "worker/channel_reader.h"
 #include "worker/chunk_writer.h"
+#include "worker/component_costs.h"
 #include "worker/hydration_script.h"
+#include "worker/reply_batch.h"
 #include "worker/reply_limit.h"
 #include "worker/render_watchdog.h"
 
@@ -182,16 +184,24 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
   RenderWatchdog watchdog(engine);
   ChannelReader reader(channel_fd, &watchdog, std::chrono::microseconds(busy_poll_us));
   std::unordered_set<std::string> warned;
+  ReplyBatch replies;
+  ComponentCosts costs(ReplyBatch::kShortWork);
+  // Every way out writes the replies still held first: the supervisor may still read them.
+  auto end = [&](LoopEnd why) {
+    (void)replies.Flush(channel_fd);
+    return why;
+  };
   for (;;) {
     ChannelReader::Incoming in = reader.Next();
+    const Clock::time_point work_started = Clock::now();
     ipc::Reply reply;
     switch (in.kind) {
       case ChannelReader::Incoming::Kind::kClosed:
         spdlog::info("channel: {}", in.why);
-        return LoopEnd::kChannelClosed;
+        return end(LoopEnd::kChannelClosed);
       case ChannelReader::Incoming::Kind::kTooLarge:
         spdlog::error("channel: too_large: {}", in.why);
-        return LoopEnd::kProtocolError;
+        return end(LoopEnd::kProtocolError);
       case ChannelReader::Incoming::Kind::kUndecodable:
         spdlog::warn("undecodable request: {}", ipc::EscapeForLog(in.failure.error.ToString()));
         reply.id = in.failure.id.value_or(0);
@@ -204,13 +214,20 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
           reply.error = std::move(refused);
         } else if (in.request.op == ipc::Op::kRender) {
           std::optional<ChunkWriter> chunks;
-          if (in.request.stream) chunks.emplace(channel_fd, in.request.id, max_reply_bytes);
+          if (in.request.stream) {
+            // Chunk frames go straight to the channel: the replies before them go first.
+            if (ipc::Result<void> written = replies.Flush(channel_fd); !written.ok()) {
+              spdlog::info("channel: {}", written.error().message);
+              return LoopEnd::kChannelClosed;
+            }
+            chunks.emplace(channel_fd, in.request.id, max_reply_bytes);
+          }
           std::optional<ipc::Reply> rendered =
               Render(in.request, engine, &watchdog, &reader, in.read_at, in.frame,
                      chunks ? &*chunks : nullptr);
           if (!rendered) {
             spdlog::info("channel closed during the render of request {}", in.request.id);
-            return LoopEnd::kChannelClosed;
+            return end(LoopEnd::kChannelClosed);
           }
           reply = std::move(*rendered);
         } else {
@@ -225,7 +242,13 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
       spdlog::warn("[req {}] reply of {} bytes is over the frame limit of {} bytes; answered "
                    "too_large", reply.id, wanted, max_reply_bytes);
     }
-    if (ipc::Result<void> written = ipc::WriteAll(channel_fd, frame); !written.ok()) {
+    // Held while the request behind it is already here and expected to be short
+    // (reply_batch.h).
+    const Clock::time_point replied = Clock::now();
+    const bool next_is_short =
+        reader.NextQueuedIs([&](const ipc::Request& next) { return costs.ExpectShort(next); });
+    if (ipc::Result<void> written = replies.Send(channel_fd, frame, next_is_short, replied);
+        !written.ok()) {
       spdlog::info("channel: {}", written.error().message);
       return LoopEnd::kChannelClosed;
     }
@@ -235,10 +258,19 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
       spdlog::error("cannot make the next render's context: {}",
                     ipc::EscapeForLog(prepared.error().ToString()));
     }
+    // A render's cost includes the preparation after it (a fresh context, the guard's check, a
+    // collection of what it left), so that with a fresh context per render nothing is held.
+    if (in.kind == ChannelReader::Incoming::Kind::kRequest && in.request.op == ipc::Op::kRender) {
+      if (reply.error) {
+        costs.Forget(in.request.component);
+      } else {
+        costs.Record(in.request.component, Clock::now() - work_started);
+      }
+    }
     WarnLeftBehind(engine->TakeLeftBehind(), &warned);
     if (engine->poisoned()) {
       spdlog::error("the engine reached its heap limit; exiting to be replaced");
-      return LoopEnd::kPoisoned;
+      return end(LoopEnd::kPoisoned);
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -104,6 +105,22 @@ class LoopTest : public ::testing::TestWithParam<std::string> {
     pool_->Stop([&] { stopped = true; });
     EXPECT_TRUE(RunUntil([&] { return stopped; }, 5000)) << "Stop never completed";
     pool_.reset();
+  }
+
+  // Sends `requests` renders at once and returns the most requests in flight at workers seen
+  // when a reply came (the pool dispatches the next before it answers).
+  std::int64_t MostInFlight(const std::string& component, const std::string& props, int requests) {
+    std::int64_t most = 0;
+    int answered = 0;
+    for (int i = 0; i < requests; ++i) {
+      pool_->Submit(Render(static_cast<std::uint64_t>(i + 1), component, props),
+                    [&](std::string&&) {
+                      ++answered;
+                      most = std::max(most, pool_->stats().in_flight);
+                    });
+    }
+    EXPECT_TRUE(RunUntil([&] { return answered == requests; }, 20000));
+    return most;
   }
 
   static ipc::Request Render(std::uint64_t id, const std::string& component,

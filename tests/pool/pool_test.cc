@@ -155,6 +155,24 @@ TEST_P(PoolTest, RequestsWaitingAtAKilledWorkerAreAllAnsweredOnce) {
   EXPECT_EQ(pool_->stats().retries, 0) << "the waiting ones never ran: no retry is spent on them";
 }
 
+// Short renders go deeper than the pipeline depth (dispatcher.h): once a worker has shown that
+// its renders are short, it holds up to 8 × the depth; slow renders, and a depth of 1, keep the
+// limit as configured. The most jobs ever in flight at the one worker is what shows it
+// (MostInFlight counts after each reply's job left, so up to 15 remain at depth 16).
+TEST_P(PoolTest, ShortRendersAreSentDeeperThanThePipelineDepthAndSlowOnesAreNot) {
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/2);
+  EXPECT_GT(MostInFlight("Echo", "{}", 400), 2);
+  EXPECT_LE(MostInFlight("Echo", "{}", 400), 16);
+  // Renders of 2 ms: the average passes 200 µs after a few, and the depth is 2 again.
+  MostInFlight("Spin", R"({"ms":2})", 20);
+  EXPECT_LE(MostInFlight("Spin", R"({"ms":2})", 40), 2);
+}
+
+TEST_P(PoolTest, ADepthOfOneIsKeptForShortRendersToo) {
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/1);
+  EXPECT_LE(MostInFlight("Echo", "{}", 400), 1);
+}
+
 // The policy of dispatcher.h: a request never stays behind a slow render while a worker is idle.
 TEST_P(PoolTest, FastRequestsDoNotWaitBehindASlowRender) {
   StartPool("spin.mjs", 2);

@@ -1,10 +1,14 @@
 // The request loop in-process: a socketpair stands in for the supervisor's channel.
 #include "worker/request_loop.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -193,6 +197,140 @@ TEST(RunRequestLoopTest, PoisonedEngineEndsTheLoopAfterReplying) {
   EXPECT_EQ(reply->error->code, ipc::ErrorCode::kOutOfMemory);
   close(sv[0]);
   close(sv[1]);
+}
+
+// The supervisor's end of the channel has a reply to read now.
+bool ReplyWaiting(int fd) {
+  pollfd peer{fd, POLLIN, 0};
+  return poll(&peer, 1, 0) == 1;
+}
+
+std::uint64_t ReadReplyId(int fd, ipc::FrameDecoder* decoder) {
+  std::string payload;
+  EXPECT_TRUE(ipc::ReadFrame(fd, decoder, &payload).ok());
+  auto reply = ipc::DecodeReply(payload);
+  EXPECT_TRUE(reply.ok());
+  return reply.ok() ? reply->id : 0;
+}
+
+// Replies of short renders are held while the next short render is already read, and written
+// together (worker/reply_batch.h); a reply is never held in front of a render expected to be long
+// (the same component was slow last time) or a streamed one. Before each render the test looks
+// at the supervisor's end, which it reads only once every render of a batch has begun: a held
+// reply is not there yet.
+TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) {
+  auto engine = NewEngine("stoppable.mjs");
+  ASSERT_NE(engine, nullptr);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  std::mutex probes_mutex;
+  std::condition_variable probed;
+  std::vector<bool> probes;  // one per render: a reply was readable when it began
+  auto probe = [&]() -> std::optional<ipc::Error> {
+    bool waiting = ReplyWaiting(sv[0]);
+    std::lock_guard<std::mutex> lock(probes_mutex);
+    probes.push_back(waiting);
+    probed.notify_all();
+    return std::nullopt;
+  };
+  LoopEnd end = LoopEnd::kProtocolError;
+  std::thread loop([&] {
+    end = RunRequestLoop(sv[1], engine.get(), ipc::kDefaultMaxFrameBytes, 0, probe);
+  });
+  ipc::FrameDecoder decoder;
+  // Sends the requests in one write, waits until the last has begun to render, then reads every
+  // reply and returns what the probe saw when each but the first began.
+  auto batch = [&](std::vector<ipc::Request> requests) {
+    std::string frames;
+    for (const ipc::Request& request : requests) ipc::EncodeRequest(request, &frames);
+    EXPECT_TRUE(ipc::WriteAll(sv[0], frames).ok());
+    std::vector<bool> seen;
+    {
+      std::unique_lock<std::mutex> lock(probes_mutex);
+      const std::size_t last = requests.back().id;
+      EXPECT_TRUE(probed.wait_for(lock, std::chrono::seconds(10),
+                                  [&] { return probes.size() >= last; }));
+      for (std::size_t id = requests.front().id + 1; id <= last && id <= probes.size(); ++id) {
+        seen.push_back(probes[id - 1]);
+      }
+    }
+    std::string payload;
+    for (const ipc::Request& request : requests) {
+      do {  // a streamed render's chunk frames come before its reply
+        EXPECT_TRUE(ipc::ReadFrame(sv[0], &decoder, &payload).ok());
+      } while (ipc::IsChunkPayload(payload));
+      auto reply = ipc::DecodeReply(payload);
+      EXPECT_TRUE(reply.ok() && reply->ok() && reply->id == request.id) << request.id;
+    }
+    return seen;
+  };
+  // Each component rendered alone first, so that the worker knows what it costs (a few times:
+  // the first renders of a new engine are slow).
+  std::uint64_t id = 0;
+  for (int i = 0; i < 20; ++i) batch({RenderRequest(++id, "Fast", "{}")});
+  batch({RenderRequest(++id, "Busy", R"({"ms":3})")});
+  batch({RenderRequest(++id, "Fast", "{}")});
+
+  // Three short ones read at once: nothing is written until the last is done.
+  id += 3;
+  EXPECT_EQ(batch({RenderRequest(id - 2, "Fast", "{}"), RenderRequest(id - 1, "Fast", "{}"),
+                   RenderRequest(id, "Fast", "{}")}),
+            (std::vector<bool>{false, false}))
+      << "a reply was written before the next short render began";
+
+  // A short one in front of a slow one, or of a streamed one: written at once.
+  id += 2;
+  EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), RenderRequest(id, "Busy", R"({"ms":3})")}),
+            std::vector<bool>{true})
+      << "the reply to a short render waited for the slow render behind it";
+  id += 2;
+  ipc::Request streamed = RenderRequest(id, "Fast", "{}");
+  streamed.stream = true;
+  EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), streamed}), std::vector<bool>{true})
+      << "the reply to a short render waited for the streamed render behind it";
+
+  shutdown(sv[0], SHUT_WR);
+  loop.join();
+  EXPECT_EQ(end, LoopEnd::kChannelClosed);
+  close(sv[0]);
+  close(sv[1]);
+}
+
+// A reply held in front of a short render still goes out when the worker exits instead.
+TEST(RunRequestLoopTest, AHeldReplyIsWrittenBeforeThePoisonedWorkerExits) {
+  auto engine = NewEngine("app.mjs", 24);
+  ASSERT_NE(engine, nullptr);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  std::string frames;
+  // Hello first, so that the worker knows it as short; then Grow's reply is held for the Hello
+  // behind it, and the heap limit ends the loop before that Hello renders.
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t id = 1; id <= 20; ++id) {
+    ipc::EncodeRequest(RenderRequest(id, "Hello", R"({"name":"a"})"), &frames);
+    expected.push_back(id);
+  }
+  ipc::EncodeRequest(RenderRequest(21, "Grow", "{}"), &frames);
+  expected.push_back(21);
+  ipc::EncodeRequest(RenderRequest(22, "Hello", R"({"name":"never"})"), &frames);
+  ASSERT_TRUE(ipc::WriteAll(sv[0], frames).ok());
+
+  EXPECT_EQ(RunRequestLoop(sv[1], engine.get()), LoopEnd::kPoisoned);
+  close(sv[1]);
+  ipc::FrameDecoder decoder;
+  std::string payload;
+  std::vector<std::uint64_t> ids;
+  while (ipc::ReadFrame(sv[0], &decoder, &payload).ok()) {
+    auto reply = ipc::DecodeReply(payload);
+    ASSERT_TRUE(reply.ok());
+    ids.push_back(reply->id);
+    if (reply->id == 21u) {
+      ASSERT_FALSE(reply->ok());
+      EXPECT_EQ(reply->error->code, ipc::ErrorCode::kOutOfMemory);
+    }
+  }
+  EXPECT_EQ(ids, expected);
+  close(sv[0]);
 }
 
 }  // namespace
