@@ -21,6 +21,9 @@ bool NativeMemoryWatch::Due() {
     return false;
   }
   if (++calls_ % kCheckEvery != 0) return false;
+  const auto read_at = std::chrono::steady_clock::now();
+  if (read_at - read_at_ < kMinInterval) return false;
+  read_at_ = read_at;
   const std::size_t now = MallocInUseBytes();
   // The memory a collection frees may come back only later (V8 runs the ICU objects'
   // destructors after the GC, from a task): the mark follows it down.

@@ -9,9 +9,12 @@
 // and calls Collected(). Memory that stays alive just moves the mark up: one GC per
 // `growth_bytes` grown.
 // Reading mallinfo2 walks malloc's arenas (a few microseconds), so Due() reads it only every
-// kCheckEvery calls. One per engine; owner thread only.
+// kCheckEvery calls and no sooner than kMinInterval after the last read: for renders of tens of
+// microseconds it was ~1% of a worker's time, and memory cannot grow by much in a millisecond.
+// One per engine; owner thread only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -21,6 +24,7 @@ class NativeMemoryWatch {
  public:
   static constexpr std::size_t kDefaultGrowthBytes = 8u << 20;
   static constexpr std::uint32_t kCheckEvery = 8;
+  static constexpr std::chrono::milliseconds kMinInterval{1};
 
   explicit NativeMemoryWatch(std::size_t growth_bytes = kDefaultGrowthBytes);
 
@@ -39,6 +43,7 @@ class NativeMemoryWatch {
   std::size_t mark_ = 0;
   bool marked_ = false;
   std::uint32_t calls_ = 0;
+  std::chrono::steady_clock::time_point read_at_{};
   std::uint64_t collections_ = 0;
 };
 
