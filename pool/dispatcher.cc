@@ -390,7 +390,24 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
                 "the daemon stopped before this request was rendered");
       continue;
     }
-    --it->attempts;  // it was sent, never rendered
+    // A job waiting behind the front one has normally never run: it goes back without spending
+    // an attempt. But a worker holds the replies of short renders while it renders the next
+    // (worker/reply_batch.h), so the one rendering when it died may have been behind the front.
+    // From its second such death on, a waiting job spends an attempt like the front one, so that
+    // a request that kills its worker cannot go on doing so from behind others. (A request that
+    // opted out of retries is never in such a batch: when it renders, it is the front.)
+    if (!it->request.retry || ++it->deaths_waiting < 2) {
+      --it->attempts;
+    } else if (it->attempts >= kMaxAttempts) {
+      std::string what = "worker " + std::to_string(worker.process->pid()) + " " +
+                         exit.Describe() + " with this request waiting at it, after " +
+                         "other workers died with it; not sent again";
+      spdlog::warn("{} {}", TagOf(it->log_tag, it->request.id), ipc::EscapeForLog(what));
+      PostError(std::move(*it), ipc::ErrorCode::kWorkerCrashed, std::move(what));
+      continue;
+    } else {
+      ++counters_.retries;  // it may have run: sent again as a retry
+    }
     queue_.push_front(std::move(*it));
     requeued = true;
   }

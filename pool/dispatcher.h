@@ -99,6 +99,8 @@ class Dispatcher {
     Clock::time_point deadline;
     Clock::time_point started_at;
     unsigned attempts = 0;        // times it was sent to a worker
+    // Workers that died while it waited behind another job there (HandleJobsOfDeadWorker).
+    unsigned deaths_waiting = 0;
     bool killed_at_deadline = false;  // its worker was killed by the deadline backstop
     // Set on the copy left at a worker when the job was stolen: its reply is dropped.
     bool stolen = false;

@@ -243,10 +243,14 @@ LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max
                    "too_large", reply.id, wanted, max_reply_bytes);
     }
     // Held while the request behind it is already here and expected to be short
-    // (reply_batch.h).
+    // (reply_batch.h). Never for a request that opted out of retries, nor in front of one: if
+    // the worker dies, a lost held reply means its request runs again, and the supervisor takes
+    // the job at the front of a dead worker for the one that was rendering (pool/dispatcher.h).
     const Clock::time_point replied = Clock::now();
-    const bool next_is_short =
-        reader.NextQueuedIs([&](const ipc::Request& next) { return costs.ExpectShort(next); });
+    const bool may_hold = in.kind != ChannelReader::Incoming::Kind::kRequest || in.request.retry;
+    const bool next_is_short = may_hold && reader.NextQueuedIs([&](const ipc::Request& next) {
+      return next.retry && costs.ExpectShort(next);
+    });
     if (ipc::Result<void> written = replies.Send(channel_fd, frame, next_is_short, replied);
         !written.ok()) {
       spdlog::info("channel: {}", written.error().message);

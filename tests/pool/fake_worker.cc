@@ -3,7 +3,9 @@
 // ("<p>" + component + ":" + JSON.stringify(props) + "</p>"); component "Spin" sleeps props.ms
 // first; component "Exit" exits with code props.code instead of answering; component "Count"
 // answers "<p>Count:N</p>", N the renders this process has run, itself included; component "Hog"
-// answers out_of_memory and exits with code 3, as a worker whose heap ran out does. A cancel frame is read
+// answers out_of_memory and exits with code 3, as a worker whose heap ran out does; component
+// "Held" answers like echo, but its reply is held and written only with the next reply, as a real
+// worker holds the replies of short renders (worker/reply_batch.h). A cancel frame is read
 // and ignored (the fake cannot interrupt its sleep; the render then answers normally). A bundle containing
 // FAKE_BUNDLE_ERROR gets the bundle_error hello and exit code 2; FAKE_DIE_BEFORE_HELLO exits 1
 // before any hello.
@@ -26,10 +28,13 @@ using namespace ssrd::ipc;
 
 namespace {
 
-void Send(int fd, const Reply& reply) {
-  std::string framed;
-  EncodeReply(reply, &framed);
-  if (!WriteAll(fd, framed).ok()) std::_Exit(1);
+std::string held;  // replies of "Held" renders, written before the next reply
+
+void Send(int fd, const Reply& reply, bool hold = false) {
+  EncodeReply(reply, &held);
+  if (hold) return;
+  if (!WriteAll(fd, held).ok()) std::_Exit(1);
+  held.clear();
 }
 
 }  // namespace
@@ -82,7 +87,7 @@ int main(int argc, char** argv) {
                        ? "<p>Count:" + std::to_string(renders) + "</p>"
                        : "<p>" + request->component + ":" + props.dump() + "</p>";
     }
-    Send(fd, reply);
+    Send(fd, reply, request->op == Op::kRender && request->component == "Held");
   }
   return 0;
 }

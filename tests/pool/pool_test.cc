@@ -173,6 +173,38 @@ TEST_P(PoolTest, ADepthOfOneIsKeptForShortRendersToo) {
   EXPECT_LE(MostInFlight("Echo", "{}", 400), 1);
 }
 
+// A worker holds the replies of short renders while it renders the next (worker/reply_batch.h),
+// so the render that killed it may have been behind the front job. The fake worker holds "Held"
+// replies the same way, and "Exit" kills it. Every request is answered once; the held ones lost
+// with their worker run again like the front one; and the one that kills its workers from behind
+// others is given up after three deaths instead of going on.
+TEST_P(PoolTest, ARequestThatKillsItsWorkerFromBehindHeldRepliesIsGivenUp) {
+  if (GetParam() != std::string("fake")) GTEST_SKIP() << "needs the fake worker's Exit and Held";
+  StartPool("spin.mjs", 1, /*pipeline_depth=*/3);
+  std::map<std::uint64_t, std::vector<ipc::Reply>> replies;
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    pool_->Submit(Render(id, id == 3 ? "Exit" : "Held", R"({"code":1})"),
+                  [&replies, id](std::string&& p) { replies[id].push_back(Decode(p)); });
+  }
+  ASSERT_TRUE(RunUntil([&] { return replies.size() == 3; }, 15000));
+  RunUntil([] { return false; }, 300);  // a second answer, or another crash, would come now
+  for (auto& [id, list] : replies) {
+    ASSERT_EQ(list.size(), 1u) << "request " << id;
+    ASSERT_FALSE(list[0].ok()) << "request " << id;
+    EXPECT_EQ(list[0].error->code, ErrorCode::kWorkerCrashed) << "request " << id;
+  }
+  EXPECT_NE(replies[3][0].error->message.find("with this request waiting at it, after other "
+                                              "workers died with it; not sent again"),
+            std::string::npos)
+      << replies[3][0].error->message;
+  EXPECT_EQ(pool_->stats().crashes, 3);
+
+  std::optional<ipc::Reply> after;
+  pool_->Submit(Render(4, "Echo", R"({"x":1})"), [&](std::string&& p) { after = Decode(p); });
+  ASSERT_TRUE(RunUntil([&] { return after.has_value(); }, 10000));
+  ASSERT_TRUE(after->ok()) << after->error->ToString();
+}
+
 // The policy of dispatcher.h: a request never stays behind a slow render while a worker is idle.
 TEST_P(PoolTest, FastRequestsDoNotWaitBehindASlowRender) {
   StartPool("spin.mjs", 2);

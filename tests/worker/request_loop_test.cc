@@ -215,7 +215,8 @@ std::uint64_t ReadReplyId(int fd, ipc::FrameDecoder* decoder) {
 
 // Replies of short renders are held while the next short render is already read, and written
 // together (worker/reply_batch.h); a reply is never held in front of a render expected to be long
-// (the same component was slow last time) or a streamed one. Before each render the test looks
+// (the same component was slow last time) or a streamed one, and a request that opted out of
+// retries is never in a batch. Before each render the test looks
 // at the supervisor's end, which it reads only once every render of a batch has begun: a held
 // reply is not there yet.
 TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) {
@@ -288,6 +289,18 @@ TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) 
   streamed.stream = true;
   EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), streamed}), std::vector<bool>{true})
       << "the reply to a short render waited for the streamed render behind it";
+
+  // A request that opted out of retries is never in a batch: neither its reply is held nor one
+  // in front of it (a lost held reply means its request runs again).
+  id += 2;
+  ipc::Request once = RenderRequest(id - 1, "Fast", "{}");
+  once.retry = false;
+  EXPECT_EQ(batch({once, RenderRequest(id, "Fast", "{}")}), std::vector<bool>{true})
+      << "the reply to a request that opted out of retries was held";
+  id += 2;
+  once.id = id;
+  EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), once}), std::vector<bool>{true})
+      << "a reply was held in front of a request that opted out of retries";
 
   shutdown(sv[0], SHUT_WR);
   loop.join();
