@@ -15,7 +15,9 @@
 // (ipc::PatchReplyId) so the html is never re-encoded. Each job has a deadline; the worker is told
 // the time left and stops the render itself, and the deadline timer answers jobs that expire in
 // the queue and kills a worker still busy 1 s past its job's deadline. A job whose worker dies is
-// queued again at the front, once, unless the request opted out.
+// queued again at the front, once, unless the request opted out; the jobs waiting behind it go
+// back without spending that retry, except from their second such death on (a worker holds the
+// replies of short renders, so the one that killed it may have been behind the front).
 //
 // Workers (worker_lifecycle.cc): a slot holds the `active` worker that serves it and, while it is
 // being replaced, a `successor` starting beside it, so capacity never drops: recycling (request

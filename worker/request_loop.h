@@ -1,5 +1,7 @@
 // The worker's request loop: renders one request at a time with the engine and writes one reply
 // frame with the same id, carrying heap_used (the isolate's used heap after the request). The
+// replies of short renders are held while the next short one, already read, renders, and written
+// together (reply_batch.h, component_costs.h); every way out of the loop writes what is held. The
 // ChannelReader's helper thread watches the channel while a render runs, so that it can be
 // stopped (RenderWatchdog): past its deadline (timeout_ms counted from when its frame was read; 0 =
 // none) it is answered `timeout` "render of C passed its deadline of N ms"; cancelled by a
