@@ -45,6 +45,29 @@ TEST_F(EngineTest, StringReturnIsTheHtml) {
   EXPECT_EQ(out->status, 200u);
 }
 
+// Short strings take V8's own UTF-8 path, long ones (a page) are copied out and encoded by ssrd
+// (isolates/utf16_to_utf8.h): both must give the same bytes, lone surrogates as U+FFFD.
+TEST_F(EngineTest, APageOfAnyCharactersIsTheSameUtf8ShortOrLong) {
+  const std::string piece = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD" "b\xEF\xBF\xBD";
+  const std::string replacement = "\xEF\xBF\xBD";
+  for (int pieces : {1, 3, 2000, 9001}) {
+    auto out = Render("Utf16Page", R"({"pieces":)" + std::to_string(pieces) + "}");
+    ASSERT_TRUE(out.ok()) << out.error().ToString();
+    std::string expected;
+    for (int i = 0; i < pieces; ++i) expected += piece;
+    expected += replacement;
+    EXPECT_EQ(out->html.size(), expected.size()) << pieces << " pieces";
+    EXPECT_TRUE(out->html == expected) << pieces << " pieces";
+  }
+  for (int pieces : {2, 9001}) {
+    auto out = Render("Utf16Page", R"({"latin1":true,"pieces":)" + std::to_string(pieces) + "}");
+    ASSERT_TRUE(out.ok()) << out.error().ToString();
+    std::string expected;
+    for (int i = 0; i < pieces; ++i) expected += "x\xC3\xA9<p>";
+    EXPECT_TRUE(out->html == expected) << pieces << " Latin-1 pieces";
+  }
+}
+
 TEST_F(EngineTest, ObjectReturnCarriesHeadAndStatus) {
   auto out = Render("Full");
   ASSERT_TRUE(out.ok()) << out.error().ToString();

@@ -47,6 +47,15 @@ const components = {
   ].join(';'),
   Echo: (props) => JSON.stringify(props),
   // A result of `bytes` characters, returned as it is or as {html}.
+  // A page-sized string concatenated from many pieces (a tree, as React builds one): ASCII,
+  // Latin-1, the rest of the BMP, a surrogate pair, lone surrogates, and a lead one at the very
+  // end; with props.latin1 only Latin-1 (a one-byte string).
+  Utf16Page: (props) => {
+    const piece = props.latin1 ? 'x\u00e9<p>' : 'a\u00e9\u20ac\ud83d\ude00\ud800b\udc00';
+    let page = '';
+    for (let i = 0; i < props.pieces; ++i) page += piece;
+    return props.latin1 ? page : page + '\ud83d';
+  },
   BigString: (props) => (props.wrapped ? { html: 'x'.repeat(props.bytes) } : 'x'.repeat(props.bytes)),
   // What V8's --expose-gc would add to every context made while it is on.
   GcGlobal: () => `${typeof globalThis.gc}`,
