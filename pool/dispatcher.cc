@@ -395,8 +395,9 @@ void Dispatcher::HandleJobsOfDeadWorker(Worker& worker, const WorkerExit& exit) 
     // (worker/reply_batch.h), so the one rendering when it died may have been behind the front.
     // From its second such death on, a waiting job spends an attempt like the front one, so that
     // a request that kills its worker cannot go on doing so from behind others. (A request that
-    // opted out of retries is never in such a batch: when it renders, it is the front.)
-    if (!it->request.retry || ++it->deaths_waiting < 2) {
+    // opted out of retries is never in such a batch: when it renders, it is the front. A worker
+    // that said it was exiting wrote every reply it held and rendered nothing after.)
+    if (!it->request.retry || worker.exiting || ++it->deaths_waiting < 2) {
       --it->attempts;
     } else if (it->attempts >= kMaxAttempts) {
       std::string what = "worker " + std::to_string(worker.process->pid()) + " " +
