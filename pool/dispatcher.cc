@@ -145,7 +145,10 @@ Pool::JobId Dispatcher::Submit(ipc::Request request, Pool::ReplyFn on_reply, std
 unsigned Dispatcher::PipelineDepth(const Worker& worker) const {
   const unsigned depth = std::max(1u, options_.pipeline_depth);
   // 1 is the operator asking for one job at a time: kept whatever the renders cost.
-  if (depth == 1 || worker.render_average >= kShortRender) return depth;
+  if (depth == 1 || worker.render_average.count() < 0 ||
+      worker.render_average >= options_.short_render) {
+    return depth;
+  }
   return std::min(depth * kShortRenderDepthFactor, std::max(depth, kMaxPipelineDepth));
 }
 
@@ -279,7 +282,10 @@ void Dispatcher::OnWorkerReply(Worker& worker, std::string&& payload) noexcept {
   Clock::time_point now = Clock::now();
   // Replies of a batch arrive together: the first sample spans the batch, the others are near
   // zero, and the average comes out right.
-  worker.render_average += (now - front.render_started_at - worker.render_average) / 8;
+  const Clock::duration took = now - front.render_started_at;
+  worker.render_average = worker.render_average.count() < 0
+                              ? took
+                              : worker.render_average + (took - worker.render_average) / 8;
   Job job = std::move(front);
   worker.jobs.pop_front();
   if (!worker.jobs.empty()) worker.jobs.front().render_started_at = now;

@@ -4,7 +4,7 @@
 // Pipelining (dispatcher.cc): an idle worker gets the next job first; only when every worker is
 // busy and jobs are still queued does a busy worker get one more, so that it goes from one render
 // to the next without waiting for the supervisor. A worker whose renders are short (a moving
-// average under kShortRender) takes kShortRenderDepthFactor times the depth: it answers a batch of
+// average under PoolOptions::short_render) takes kShortRenderDepthFactor times the depth: it answers a batch of
 // short renders in one write (worker/reply_batch.h), and a deeper batch is fewer wake-ups per
 // request on both sides. A job waiting at a worker behind a render that
 // has run longer than kStealAfter is taken back for a worker that has just gone idle with nothing
@@ -86,7 +86,6 @@ class Dispatcher {
   // A worker still rendering this long after its job's deadline did not stop by itself (native
   // code, or a termination V8 did not act on): it is killed.
   static constexpr auto kDeadlineBackstop = std::chrono::milliseconds(1000);
-  static constexpr auto kShortRender = std::chrono::microseconds(200);
   static constexpr unsigned kShortRenderDepthFactor = 8;
   static constexpr unsigned kMaxPipelineDepth = 64;
 
@@ -118,9 +117,9 @@ class Dispatcher {
     Role role = Role::kActive;
     std::unique_ptr<WorkerProcess> process;
     std::deque<Job> jobs;  // in flight, in the order sent: the front one is rendering
-    // Moving average of the time from a job reaching the front to its reply (weight 1/8); a
-    // new worker counts as slow until it has shown otherwise.
-    Clock::duration render_average = 4 * kShortRender;
+    // Moving average of the time from a job reaching the front to its reply (weight 1/8), from
+    // the first reply on; negative until then: a new worker counts as slow.
+    Clock::duration render_average{-1};
     std::uint64_t context_resets = 0;  // as of its last reply
     std::int64_t served = 0;
     std::int64_t heap_used = 0;

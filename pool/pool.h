@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,9 @@ struct PoolOptions {
   // Requests sent to one worker ahead of its replies (pipelining): with 2, the next render starts
   // the moment the last one ends, without a round trip through the supervisor. 1 = one at a time.
   unsigned pipeline_depth = 2;
+  // A worker whose renders average under this is sent 8 × pipeline_depth (at most 64), and its
+  // replies come in batches (worker/reply_batch.h). Tests raise it to make any render "short".
+  std::chrono::microseconds short_render{200};
   // After a reply, a worker polls its channel this long before it sleeps in the kernel; the
   // daemon's loop does the same (pool/busy_poll.h), each only while the CPUs are not contended
   // (ipc/spin_gate.h). 0 = always sleep at once.
