@@ -1,5 +1,7 @@
 #include "isolates/context_guard.h"
 
+#include "isolates/runtime_globals.h"
+#include "isolates/runtime_state.h"
 #include "isolates/v8_strings.h"
 
 namespace ssrd::isolates {
@@ -38,6 +40,12 @@ bool Rebase(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::
          rebase->IsFunction() &&
          rebase.As<v8::Function>()->Call(context, v8::Undefined(isolate), 0, nullptr).ToLocal(&fits) &&
          fits->IsTrue();
+}
+
+// How many properties were ever added to a global object of this isolate (runtime_state.h).
+std::uint64_t AddedGlobals(v8::Isolate* isolate) {
+  const RuntimeState* state = AttachedRuntimeState(isolate);
+  return state == nullptr ? 0 : state->globals_added;
 }
 
 }  // namespace
@@ -85,11 +93,13 @@ ipc::Result<void> ContextGuard::Install(v8::Isolate* isolate, v8::Local<v8::Cont
   }
   quick_.Reset(isolate, quick.As<v8::Function>());
   full_.Reset(isolate, full.As<v8::Function>());
+  globals_added_ = AddedGlobals(isolate);
   return {};
 }
 
 bool ContextGuard::QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   if (quick_.IsEmpty()) return true;
+  if (AddedGlobals(isolate) != globals_added_) return false;
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> clean;
   // A failure to run the check (only a pathological render can cause one) counts as dirty.

@@ -14,9 +14,13 @@
 //   compares every writable own data property of the watched objects (global object, builtin
 //   prototypes and constructors, Math, JSON, Reflect, Intl, console, ...) by identity with its
 //   value right after install (TurboFan folds the loads of builtins to constants), and counts the
-//   enumerable own keys of the global object, Function.prototype and RegExp.prototype (what plain
-//   assignment adds). That covers replaced, deleted and assigned properties; a property added with
-//   defineProperty as non-enumerable to an unlocked object is seen only by the full scan.
+//   enumerable own keys of Function.prototype and RegExp.prototype (what plain assignment adds).
+//   Globals added since install are counted by the global object's interceptor
+//   (runtime_globals.cc, RuntimeState::globals_added), which is cheaper than enumerating the
+//   global object's ~1000 properties after every render. That covers replaced, deleted and added
+//   properties; seen only by the full scan: a property added to an unlocked constructor, a global
+//   declared by `var` in indirect eval (V8 declares it past the interceptor) and one that shadows
+//   a name the global object inherits (the interceptor hears only of names found nowhere).
 // - FullScan() compares every own key and value of every watched object. The engine runs it when
 //   QuickCheck() fails (to name what changed) and every kFullScanEvery renders.
 //
@@ -65,6 +69,7 @@ class ContextGuard {
 
  private:
   bool adopted_ = false;
+  std::uint64_t globals_added_ = 0;
   v8::Global<v8::Function> quick_;
   v8::Global<v8::Function> full_;
 };

@@ -104,10 +104,24 @@ const char* const kContextGuardSource = R"JS(
   const later = { added: () => true };  // set by rebase()
   // A function that compares each of `entries` ([watched index, key, descriptor]) with its value
   // now, between `prefix` and `suffix`.
+  // A property of the global object is read by its bare name where it has one: TurboFan folds a
+  // global variable's load to a constant through its property cell even though the global
+  // object has an interceptor (runtime_globals.cc), which makes `globalThis[key]` a generic load.
+  // A deleted one then throws a ReferenceError, which QuickCheck() counts as a change. Not for
+  // names the function's own parameters (ssrd$…) or the grammar take.
+  const reserved = new MapCtor();
+  const words = ['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default',
+      'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function',
+      'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this',
+      'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'arguments', 'eval'];
+  for (let w = 0; w < words.length; w++) apply(mapSet, reserved, [words[w], true]);
+  const test = RegExp.prototype.test, plain = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  const isPlainName = (key) => typeof key === 'string' && apply(test, plain, [key]) &&
+                               !apply(mapHas, reserved, [key]);
   const compiled = (entries, prefix, suffix) => {
-    const args = ['getProto', 'gProto', 'keys', 'counts', 'later'];
+    const args = ['ssrd$getProto', 'ssrd$gProto', 'ssrd$keys', 'ssrd$counts', 'ssrd$later'];
     const values = [getProto, getProto(g), keys, counts, later];
-    const arg = (value) => { args[args.length] = 'a' + args.length; values[values.length] = value;
+    const arg = (value) => { args[args.length] = 'ssrd$' + args.length; values[values.length] = value;
                              return args[args.length - 1]; };
     const paths = [];
     let body = prefix;
@@ -119,8 +133,9 @@ const char* const kContextGuardSource = R"JS(
       // is never === itself.
       if (!('value' in d) || !d.writable || d.value !== d.value) continue;
       if (paths[i] === undefined) paths[i] = watched[i][3] || arg(watched[i][1]);
-      const ref = typeof key === 'symbol' ? '[' + arg(key) + ']' : '[' + stringify(key) + ']';
-      body += 'if (' + paths[i] + ref + ' !== ' + arg(d.value) + ') return false;\n';
+      const ref = typeof key === 'symbol' ? paths[i] + '[' + arg(key) + ']'
+                : i === 0 && isPlainName(key) ? key : paths[i] + '[' + stringify(key) + ']';
+      body += 'if (' + ref + ' !== ' + arg(d.value) + ') return false;\n';
     }
     args[args.length] = 'return function quick() {\n' + body + suffix + '\n};';
     return apply(apply(MakeFunction, undefined, args), undefined, values);
@@ -132,10 +147,10 @@ const char* const kContextGuardSource = R"JS(
       entries[entries.length] = [i, recorded[k], apply(mapGet, descs, [recorded[k]])];
     }
   }
-  const quick = compiled(entries, 'if (getProto(globalThis) !== gProto) return false;\n',
-                         'return keys(globalThis).length === counts[0] && ' +
-                         'keys(Function.prototype).length === counts[1] && ' +
-                         'keys(RegExp.prototype).length === counts[2] && later.added();');
+  const quick = compiled(entries, 'if (ssrd$getProto(globalThis) !== ssrd$gProto) return false;\n',
+                         'return ssrd$keys(Function.prototype).length === ssrd$counts[1] && ' +
+                         'ssrd$keys(RegExp.prototype).length === ssrd$counts[2] && ' +
+                         'ssrd$later.added();');
 
   // For a context made from a snapshot: V8 adds to every context it makes outside a snapshot
   // builder what the builder's context lacked (WebAssembly, SharedArrayBuffer, Atomics,

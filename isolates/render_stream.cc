@@ -1,5 +1,6 @@
 #include "isolates/render_stream.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "isolates/await_value.h"
@@ -127,18 +128,19 @@ bool Put(v8::Local<v8::Context> context, v8::Local<v8::Array> holder, EarlySlot 
   return holder->Set(context, slot, value).FromMaybe(false);
 }
 
-// The early step: runs as a microtask with the holder as its data and the value render gave as
-// its argument (or, queued for a value that is no promise, in the holder). Never throws: what it
-// cannot do it leaves for ReadOutput.
+// The early step: runs as a microtask, called by a render's closure (kStepFactorySource) with the
+// holder and the value render gave (or, queued for a value that is no promise, only the holder:
+// the value is in it). Never throws: what it cannot do it leaves for ReadOutput.
 void OpenEarly(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   v8::HandleScope scope(isolate);
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::Array> holder = info.Data().As<v8::Array>();
+  if (info.Length() < 1 || !info[0]->IsArray()) return;
+  v8::Local<v8::Array> holder = info[0].As<v8::Array>();
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> abandoned = Slot(context, holder, kAbandoned);
   if (abandoned.IsEmpty() || abandoned->IsTrue()) return;
-  v8::Local<v8::Value> value = info.Length() > 0 ? info[0] : Slot(context, holder, kValue);
+  v8::Local<v8::Value> value = info.Length() > 1 ? info[1] : Slot(context, holder, kValue);
   if (value.IsEmpty() || !value->IsObject() || value->IsString()) return;
   // What ReadOutput reads: the stream is `html`, or the result itself.
   v8::Local<v8::Object> object = value.As<v8::Object>();
@@ -169,31 +171,88 @@ void OpenEarly(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // the reaction's own promise from being reported as a rejection nobody handled.
 void IgnoreRejection(const v8::FunctionCallbackInfo<v8::Value>&) {}
 
+// Each render's step is a closure over its holder. v8::Function::New per render made a function
+// template and a SharedFunctionInfo every time (~6% of a small render's CPU, perf); a closure made
+// by JS compiled once per context is an allocation. It reads nothing user code can replace.
+constexpr const char* kStepFactorySource = R"JS(
+(function (open) {
+  'use strict';
+  return function (holder) {
+    return function (value) { return arguments.length === 0 ? open(holder) : open(holder, value); };
+  };
+}))JS";
+
+// Context embedder data slots (module_loader.cc uses 2) that keep, per context, the step
+// factory and the rejection handler, made at the context's first Watch().
+constexpr int kStepFactorySlot = 3;
+constexpr int kIgnoreRejectionSlot = 4;
+
+bool MakeEarlyReadHelpers(v8::Isolate* isolate, v8::Local<v8::Context> context) {
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> wrapper;
+  v8::Local<v8::Function> open;
+  v8::Local<v8::Function> ignore;
+  v8::Local<v8::Value> factory;
+  v8::Local<v8::Value> args[1];
+  if (!v8::Script::Compile(context, Literal(isolate, kStepFactorySource)).ToLocal(&script) ||
+      !script->Run(context).ToLocal(&wrapper) || !wrapper->IsFunction() ||
+      !v8::Function::New(context, OpenEarly, {}, 2, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&open) ||
+      !v8::Function::New(context, IgnoreRejection, {}, 1, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&ignore)) {
+    return false;
+  }
+  args[0] = open;
+  if (!wrapper.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&factory) ||
+      !factory->IsFunction()) {
+    return false;
+  }
+  context->SetEmbedderData(kStepFactorySlot, factory);
+  context->SetEmbedderData(kIgnoreRejectionSlot, ignore);
+  return true;
+}
+
+// The helper in `slot` of this context, made first if need be; empty when they cannot be made.
+v8::Local<v8::Function> EarlyReadHelper(v8::Isolate* isolate, v8::Local<v8::Context> context,
+                                        int slot) {
+  if (context->GetNumberOfEmbedderDataFields() <= static_cast<std::uint32_t>(slot) ||
+      !context->GetEmbedderData(slot)->IsFunction()) {
+    if (!MakeEarlyReadHelpers(isolate, context)) return {};
+  }
+  return context->GetEmbedderData(slot).As<v8::Function>();
+}
+
 }  // namespace
 
 void EarlyRead::Watch(v8::Isolate* isolate, v8::Local<v8::Context> context,
                       v8::Local<v8::Value> returned) {
   // Nothing to open on a string; OpenEarly would return at once.
   if (returned->IsString()) return;
-  v8::Local<v8::Array> holder = v8::Array::New(isolate, 6);
-  v8::Local<v8::Function> step;
-  if (!v8::Function::New(context, OpenEarly, holder, 1, v8::ConstructorBehavior::kThrow)
-           .ToLocal(&step)) {
+  v8::Local<v8::Function> factory = EarlyReadHelper(isolate, context, kStepFactorySlot);
+  if (factory.IsEmpty()) return;
+  bool promised = returned->IsPromise();
+  // [abandoned, value]: the value only when no promise hands it to the step.
+  v8::Local<v8::Value> slots[] = {v8::False(isolate), returned};
+  v8::Local<v8::Array> holder = v8::Array::New(isolate, slots, promised ? 1 : 2);
+  v8::Local<v8::Value> args[] = {holder};
+  v8::Local<v8::Value> step;
+  if (!factory->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&step) ||
+      !step->IsFunction()) {
     return;
   }
-  if (returned->IsPromise()) {
-    v8::Local<v8::Function> ignore;
+  if (promised) {
+    v8::Local<v8::Function> ignore = EarlyReadHelper(isolate, context, kIgnoreRejectionSlot);
     v8::Local<v8::Promise> reaction;
-    if (!v8::Function::New(context, IgnoreRejection, {}, 1, v8::ConstructorBehavior::kThrow)
-             .ToLocal(&ignore) ||
-        !returned.As<v8::Promise>()->Then(context, step, ignore).ToLocal(&reaction)) {
+    if (ignore.IsEmpty() || !returned.As<v8::Promise>()
+                                 ->Then(context, step.As<v8::Function>(), ignore)
+                                 .ToLocal(&reaction)) {
       return;
     }
   } else {
-    if (!Put(context, holder, kValue, returned)) return;
-    isolate->EnqueueMicrotask(step);
+    isolate->EnqueueMicrotask(step.As<v8::Function>());
   }
-  if (Put(context, holder, kAbandoned, v8::False(isolate))) holder_.Reset(isolate, holder);
+  holder_.Reset(isolate, holder);
 }
 
 bool EarlyRead::Take(v8::Isolate* isolate, v8::Local<v8::Context> context,
@@ -222,9 +281,10 @@ void EarlyRead::Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   // The step may still sit in the microtask queue (a value that was not a promise: nothing ran
   // the queue since), holding the holder until the next render runs it. Emptied, the holder keeps
   // the render's result alive no longer: otherwise a page's html survived the young generation's
-  // collection after the render and was promoted, to be collected by a mark-sweep later.
-  for (EarlySlot slot : {kValue, kStream, kCursor, kNext, kFirstStep}) {
-    (void)Put(context, holder, slot, v8::Undefined(isolate));
+  // collection after the render and was promoted, to be collected by a mark-sweep later. Most
+  // holders are [abandoned] alone (a promise that gave no stream): nothing to empty.
+  if (holder->Length() > 1) {
+    (void)holder->Set(context, Literal(isolate, "length"), v8::Integer::New(isolate, 1));
   }
   holder_.Reset();
 }

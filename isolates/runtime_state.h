@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct RuntimeState {
   // While a render's stream is read (render_stream.h): what the event loop flushes before it
   // sleeps until a timer. Null otherwise.
   StreamOutput* stream_output = nullptr;
+
+  // Properties added to the global object (its interceptor, runtime_globals.cc): the context
+  // guard compares it with its value at install.
+  std::uint64_t globals_added = 0;
 
   // Drops every V8 handle held here. An owner that disposes the isolate before this state (a
   // snapshot builder, whose CreateBlob also refuses to run while a handle is alive; a test) calls

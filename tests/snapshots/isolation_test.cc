@@ -21,7 +21,7 @@ using isolates::Isolation;
 
 constexpr const char* kClean =
     R"({"global":null,"arrayPrototype":"undefined","map":"2,4","parseFloat":"function",)"
-    R"("hidden":"undefined","module":0})";
+    R"("hidden":"undefined","static":"undefined","module":0})";
 
 std::string Bundle() { return std::string(SSRD_TEST_BUNDLES) + "/isolation.mjs"; }
 
@@ -131,16 +131,51 @@ TEST_P(IsolationModes, DataKeptInAModuleVariable) {
   EXPECT_EQ(engine_->context_resets(), 0u);
 }
 
-// A non-enumerable global added with defineProperty escapes the per-render check; the full scan
-// every ContextGuard::kFullScanEvery renders finds it.
-TEST_P(IsolationModes, AHiddenGlobalIsFoundByThePeriodicScan) {
-  if (mode() != Isolation::kGuarded) GTEST_SKIP() << "only guarded has a scan";
+// A non-enumerable global added with defineProperty: no key count would show it, the global
+// object's interceptor does, before the next render.
+TEST_P(IsolationModes, AHiddenGlobal) {
   EXPECT_EQ(Render("HiddenGlobal"), "hidden");
-  std::string probe;
-  for (std::uint64_t i = 0; i < isolates::ContextGuardFullScanEvery(); ++i) probe = Render("Probe");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kShared) {
+    EXPECT_NE(probe.find(R"("hidden":"number")"), std::string::npos) << probe;
+    return;
+  }
   EXPECT_EQ(probe, kClean);
-  EXPECT_EQ(engine_->context_resets(), 1u);
-  EXPECT_TRUE(LeftBehindNames("globalThis.hiddenGlobal (added)"));
+  if (mode() == Isolation::kGuarded) {
+    EXPECT_EQ(engine_->context_resets(), 1u);
+    EXPECT_TRUE(LeftBehindNames("globalThis.hiddenGlobal (added)"));
+  }
+}
+
+// What escapes the per-render check: a property added to a builtin constructor (not locked:
+// libraries extend some), a global declared by `var` in code given to indirect eval (V8 declares
+// it past the global object's interceptor) and a global that shadows a name the global object
+// inherits from Object.prototype (the interceptor only hears of names found nowhere). The full
+// scan every ContextGuard::kFullScanEvery renders finds each.
+TEST_P(IsolationModes, WhatThePerRenderCheckMissesTheFullScanFinds) {
+  if (mode() != Isolation::kGuarded) GTEST_SKIP() << "only guarded has a scan";
+  struct Case {
+    const char* component;
+    const char* answer;
+    const char* left_behind;
+  };
+  const Case cases[] = {{"StaticOnAConstructor", "static", "Array.leakedStatic (added)"},
+                        {"GlobalByEval", "declared", "globalThis.evalGlobal (added)"},
+                        {"ShadowInheritedName", "shadowed", "globalThis.hasOwnProperty (added)"}};
+  std::uint64_t resets = 0;
+  std::uint64_t renders = 0;  // the engine scans after every kFullScanEvery-th
+  for (const Case& c : cases) {
+    EXPECT_EQ(Render(c.component), c.answer);
+    Render("Probe");
+    renders += 2;
+    EXPECT_EQ(engine_->context_resets(), resets) << c.component << " was seen at once";
+    while (renders % isolates::ContextGuardFullScanEvery() != 0) {
+      Render("Probe");
+      ++renders;
+    }
+    EXPECT_EQ(engine_->context_resets(), ++resets) << c.component;
+    EXPECT_TRUE(LeftBehindNames(c.left_behind)) << c.component;
+  }
 }
 
 TEST_P(IsolationModes, CleanRendersNeverResetTheContext) {

@@ -20,6 +20,15 @@ export function render({ component, props }) {
     case 'HiddenGlobal':
       Object.defineProperty(globalThis, 'hiddenGlobal', { value: 1, enumerable: false });
       return 'hidden';
+    case 'GlobalByEval':
+      (0, eval)('var evalGlobal = 1');
+      return 'declared';
+    case 'ShadowInheritedName':
+      globalThis.hasOwnProperty = () => true;
+      return 'shadowed';
+    case 'StaticOnAConstructor':
+      Array.leakedStatic = 1;
+      return 'static';
     case 'StoreInModule':
       moduleCounter += 1;
       return 'stored';
@@ -30,6 +39,7 @@ export function render({ component, props }) {
         map: [1, 2].map((x) => x * 2).join(','),
         parseFloat: typeof parseFloat,
         hidden: typeof globalThis.hiddenGlobal,
+        static: typeof Array.leakedStatic,
         module: moduleCounter,
       });
     default:
