@@ -164,7 +164,8 @@ class Engine {
   // (young_generation_tidy.h), since Create().
   std::uint64_t young_generation_tidies() const;
 
-  // Owner thread: the isolate's used heap in bytes (v8::HeapStatistics::used_heap_size).
+  // Owner thread: the isolate's used heap in bytes (v8::HeapStatistics::used_heap_size), as read
+  // at most 1 ms ago.
   std::size_t heap_used() const;
 
   // Owner thread: texts of the promise rejections the last Render left unhandled ("Error: text").

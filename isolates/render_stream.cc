@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "isolates/await_value.h"
+#include "isolates/context_helpers.h"
 #include "isolates/js_errors.h"
 #include "isolates/v8_strings.h"
 
@@ -114,7 +115,10 @@ class ActiveOutput {
   RuntimeState* state_;
 };
 
-enum EarlySlot : std::uint32_t { kAbandoned, kValue, kStream, kCursor, kNext, kFirstStep };
+// kLive: `true` while the render is on (the value for a result that is not a promise: the step
+// finds it there), undefined once abandoned, so that one store both stops a late step and lets the
+// value go. The rest only when the step opened a stream.
+enum EarlySlot : std::uint32_t { kLive, kStream, kCursor, kNext, kFirstStep };
 
 v8::Local<v8::Value> Slot(v8::Local<v8::Context> context, v8::Local<v8::Array> holder,
                           EarlySlot slot) {
@@ -138,9 +142,9 @@ void OpenEarly(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (info.Length() < 1 || !info[0]->IsArray()) return;
   v8::Local<v8::Array> holder = info[0].As<v8::Array>();
   v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Value> abandoned = Slot(context, holder, kAbandoned);
-  if (abandoned.IsEmpty() || abandoned->IsTrue()) return;
-  v8::Local<v8::Value> value = info.Length() > 1 ? info[1] : Slot(context, holder, kValue);
+  v8::Local<v8::Value> live = Slot(context, holder, kLive);
+  if (live.IsEmpty() || live->IsUndefined()) return;
+  v8::Local<v8::Value> value = info.Length() > 1 ? info[1] : live;
   if (value.IsEmpty() || !value->IsObject() || value->IsString()) return;
   // What ReadOutput reads: the stream is `html`, or the result itself.
   v8::Local<v8::Object> object = value.As<v8::Object>();
@@ -173,7 +177,7 @@ void IgnoreRejection(const v8::FunctionCallbackInfo<v8::Value>&) {}
 
 // Each render's step is a closure over its holder. v8::Function::New per render made a function
 // template and a SharedFunctionInfo every time (~6% of a small render's CPU, perf); a closure made
-// by JS compiled once per context is an allocation. It reads nothing user code can replace.
+// by JS compiled once per context (context_helpers.h) is an allocation.
 constexpr const char* kStepFactorySource = R"JS(
 (function (open) {
   'use strict';
@@ -182,59 +186,33 @@ constexpr const char* kStepFactorySource = R"JS(
   };
 }))JS";
 
-// Context embedder data slots (module_loader.cc uses 2) that keep, per context, the step
-// factory and the rejection handler, made at the context's first Watch().
-constexpr int kStepFactorySlot = 3;
-constexpr int kIgnoreRejectionSlot = 4;
-
-bool MakeEarlyReadHelpers(v8::Isolate* isolate, v8::Local<v8::Context> context) {
-  v8::TryCatch try_catch(isolate);
-  v8::Local<v8::Script> script;
-  v8::Local<v8::Value> wrapper;
+v8::MaybeLocal<v8::Function> MakeStepFactory(v8::Isolate* isolate,
+                                             v8::Local<v8::Context> context) {
   v8::Local<v8::Function> open;
-  v8::Local<v8::Function> ignore;
-  v8::Local<v8::Value> factory;
-  v8::Local<v8::Value> args[1];
-  if (!v8::Script::Compile(context, Literal(isolate, kStepFactorySource)).ToLocal(&script) ||
-      !script->Run(context).ToLocal(&wrapper) || !wrapper->IsFunction() ||
-      !v8::Function::New(context, OpenEarly, {}, 2, v8::ConstructorBehavior::kThrow)
-           .ToLocal(&open) ||
-      !v8::Function::New(context, IgnoreRejection, {}, 1, v8::ConstructorBehavior::kThrow)
-           .ToLocal(&ignore)) {
-    return false;
+  if (!v8::Function::New(context, OpenEarly, {}, 2, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&open)) {
+    return {};
   }
-  args[0] = open;
-  if (!wrapper.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&factory) ||
-      !factory->IsFunction()) {
-    return false;
-  }
-  context->SetEmbedderData(kStepFactorySlot, factory);
-  context->SetEmbedderData(kIgnoreRejectionSlot, ignore);
-  return true;
+  v8::Local<v8::Value> args[] = {open};
+  return CompileContextHelper(isolate, context, kStepFactorySource, 1, args);
 }
 
-// The helper in `slot` of this context, made first if need be; empty when they cannot be made.
-v8::Local<v8::Function> EarlyReadHelper(v8::Isolate* isolate, v8::Local<v8::Context> context,
-                                        int slot) {
-  if (context->GetNumberOfEmbedderDataFields() <= static_cast<std::uint32_t>(slot) ||
-      !context->GetEmbedderData(slot)->IsFunction()) {
-    if (!MakeEarlyReadHelpers(isolate, context)) return {};
-  }
-  return context->GetEmbedderData(slot).As<v8::Function>();
+v8::MaybeLocal<v8::Function> MakeIgnoreRejection(v8::Isolate*, v8::Local<v8::Context> context) {
+  return v8::Function::New(context, IgnoreRejection, {}, 1, v8::ConstructorBehavior::kThrow);
 }
 
 }  // namespace
 
 void EarlyRead::Watch(v8::Isolate* isolate, v8::Local<v8::Context> context,
                       v8::Local<v8::Value> returned) {
-  // Nothing to open on a string; OpenEarly would return at once.
-  if (returned->IsString()) return;
-  v8::Local<v8::Function> factory = EarlyReadHelper(isolate, context, kStepFactorySlot);
+  // Nothing to open on a string or a primitive; OpenEarly would return at once.
+  if (!returned->IsObject() || returned->IsString()) return;
+  v8::Local<v8::Function> factory = ContextHelper(
+      isolate, context, ContextHelperSlot::kEarlyReadStepFactory, MakeStepFactory);
   if (factory.IsEmpty()) return;
   bool promised = returned->IsPromise();
-  // [abandoned, value]: the value only when no promise hands it to the step.
-  v8::Local<v8::Value> slots[] = {v8::False(isolate), returned};
-  v8::Local<v8::Array> holder = v8::Array::New(isolate, slots, promised ? 1 : 2);
+  v8::Local<v8::Value> live[] = {promised ? v8::True(isolate).As<v8::Value>() : returned};
+  v8::Local<v8::Array> holder = v8::Array::New(isolate, live, 1);
   v8::Local<v8::Value> args[] = {holder};
   v8::Local<v8::Value> step;
   if (!factory->Call(context, v8::Undefined(isolate), 1, args).ToLocal(&step) ||
@@ -242,7 +220,8 @@ void EarlyRead::Watch(v8::Isolate* isolate, v8::Local<v8::Context> context,
     return;
   }
   if (promised) {
-    v8::Local<v8::Function> ignore = EarlyReadHelper(isolate, context, kIgnoreRejectionSlot);
+    v8::Local<v8::Function> ignore = ContextHelper(
+        isolate, context, ContextHelperSlot::kEarlyReadIgnoreRejection, MakeIgnoreRejection);
     v8::Local<v8::Promise> reaction;
     if (ignore.IsEmpty() || !returned.As<v8::Promise>()
                                  ->Then(context, step.As<v8::Function>(), ignore)
@@ -277,12 +256,12 @@ bool EarlyRead::Take(v8::Isolate* isolate, v8::Local<v8::Context> context,
 void EarlyRead::Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   if (holder_.IsEmpty()) return;
   v8::Local<v8::Array> holder = holder_.Get(isolate);
-  (void)Put(context, holder, kAbandoned, v8::True(isolate));
+  (void)Put(context, holder, kLive, v8::Undefined(isolate));
   // The step may still sit in the microtask queue (a value that was not a promise: nothing ran
   // the queue since), holding the holder until the next render runs it. Emptied, the holder keeps
   // the render's result alive no longer: otherwise a page's html survived the young generation's
   // collection after the render and was promoted, to be collected by a mark-sweep later. Most
-  // holders are [abandoned] alone (a promise that gave no stream): nothing to empty.
+  // holders are [live] alone (no stream was opened): the store above emptied them.
   if (holder->Length() > 1) {
     (void)holder->Set(context, Literal(isolate, "length"), v8::Integer::New(isolate, 1));
   }

@@ -70,7 +70,7 @@ class EarlyRead {
   void Abandon(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
  private:
-  // [abandoned, value, stream, cursor, next, first step]: JS values only, so that a step firing
+  // [live (or the value), stream, cursor, next, first step]: JS values only, so that a step firing
   // late touches no C++ object.
   v8::Global<v8::Array> holder_;
 };

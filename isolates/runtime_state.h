@@ -53,6 +53,10 @@ struct RuntimeState {
   // guard compares it with its value at install.
   std::uint64_t globals_added = 0;
 
+  // Names read from every render's result, internalized once (render_call.cc). Eternal: they
+  // live as long as the isolate, and a snapshot builder, which renders nothing, never makes them.
+  std::vector<v8::Eternal<v8::String>> result_names;
+
   // Drops every V8 handle held here. An owner that disposes the isolate before this state (a
   // snapshot builder, whose CreateBlob also refuses to run while a handle is alive; a test) calls
   // it first.
