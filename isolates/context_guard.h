@@ -22,13 +22,16 @@
 //   declared by `var` in indirect eval (V8 declares it past the interceptor) and one that shadows
 //   a name the global object inherits (the interceptor hears only of names found nowhere).
 // - FullScan() compares every own key and value of every watched object. The engine runs it when
-//   QuickCheck() fails (to name what changed) and every kFullScanEvery renders.
+//   QuickCheck() fails (to name what changed) and after every kFullScanEvery renders, no sooner
+//   than kFullScanMinInterval after the last scan (so that renders of a few µs do not pay a scan
+//   every few ms).
 //
 // Caller holds a HandleScope and has entered `context`, on the isolate's thread. JS run by the
 // checks never runs user code (plain loads of data properties; accessors are not read) and uses
 // intrinsics captured at install time, so a render that patched the builtins cannot fool it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +45,7 @@ namespace ssrd::isolates {
 class ContextGuard {
  public:
   static constexpr std::uint64_t kFullScanEvery = 1000;
+  static constexpr std::chrono::milliseconds kFullScanMinInterval{50};
 
   // Records the state of the builtins and the global object of `context` and keeps the checks in
   // the context itself, unlocked: the snapshot builder calls it right after the bundle loaded, so

@@ -48,6 +48,7 @@
 // This header does not include <v8.h>: consumers of the engine never compile against V8.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -67,8 +68,10 @@ enum class Isolation { kGuarded, kFresh, kShared };
 // "guarded", "fresh", "shared"; nullopt for anything else.
 std::optional<Isolation> ParseIsolation(std::string_view name);
 std::string_view IsolationName(Isolation isolation);
-// kGuarded: every this many renders the guard also runs its full scan (context_guard.h).
+// kGuarded: the guard also runs its full scan after this many renders, and by default no sooner
+// than this interval after the last scan (context_guard.h).
 std::uint64_t ContextGuardFullScanEvery();
+std::chrono::milliseconds ContextGuardFullScanMinInterval();
 
 struct EngineOptions {
   std::string bundle_path;
@@ -78,6 +81,8 @@ struct EngineOptions {
   // instead. With one, a context costs a deserialisation, not a bundle evaluation.
   std::string snapshot_blob;
   Isolation isolation = Isolation::kGuarded;
+  // kGuarded: the full scan runs no sooner than this after the last one (context_guard.h).
+  std::chrono::milliseconds full_scan_interval = ContextGuardFullScanMinInterval();
   // Where the bundle's files are read (imports, source maps): source_files.h. Null: from disk.
   // A sandboxed worker passes the directory it preloaded, and the engine then makes no
   // file-system call of its own.

@@ -94,6 +94,29 @@ TEST_F(EngineTest, RequestCarriesTheNonceOnlyWhenThereIsOne) {
   EXPECT_EQ(with->html, "component,props,url,nonce|r4nd0m");
 }
 
+// The request object is made by a function compiled once per context (context_helpers.h): an
+// object literal defines its keys, so setters a render left on Object.prototype never run.
+TEST(EngineRequestTest, TheRequestAndTheResultIgnoreWhatARenderLeftOnObjectPrototype) {
+  EngineOptions options;
+  options.bundle_path = testing::Bundle("app.mjs");
+  options.isolation = Isolation::kShared;
+  auto engine = Engine::Create(options);
+  ASSERT_TRUE(engine.ok()) << engine.error().ToString();
+  std::string props = Props("{}");
+  auto trapped = engine.value()->Render({"TrapObjectPrototype", props, "/"}, nullptr);
+  ASSERT_TRUE(trapped.ok()) << trapped.error().ToString();
+  for (const char* nonce : {"", "n0nce"}) {
+    RenderInput input{"RequestKeys", props, "/"};
+    input.nonce = nonce;
+    auto out = engine.value()->Render(input, nullptr);
+    ASSERT_TRUE(out.ok()) << out.error().ToString();
+    EXPECT_EQ(out->html, *nonce ? "component,props,url,nonce|n0nce" : "component,props,url|undefined");
+    auto full = engine.value()->Render({"Full", props, "/"}, nullptr);
+    ASSERT_TRUE(full.ok()) << full.error().ToString();
+    EXPECT_EQ(full->html, "<main>full</main>");
+  }
+}
+
 TEST_F(EngineTest, ConsoleIsCapturedWithLevels) {
   auto out = Render("Console");
   ASSERT_TRUE(out.ok()) << out.error().ToString();

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -151,7 +153,8 @@ TEST_P(IsolationModes, AHiddenGlobal) {
 // libraries extend some), a global declared by `var` in code given to indirect eval (V8 declares
 // it past the global object's interceptor) and a global that shadows a name the global object
 // inherits from Object.prototype (the interceptor only hears of names found nowhere). The full
-// scan every ContextGuard::kFullScanEvery renders finds each.
+// scan, after kFullScanEvery renders and no sooner than kFullScanMinInterval after the last
+// scan, finds each.
 TEST_P(IsolationModes, WhatThePerRenderCheckMissesTheFullScanFinds) {
   if (mode() != Isolation::kGuarded) GTEST_SKIP() << "only guarded has a scan";
   struct Case {
@@ -162,20 +165,43 @@ TEST_P(IsolationModes, WhatThePerRenderCheckMissesTheFullScanFinds) {
   const Case cases[] = {{"StaticOnAConstructor", "static", "Array.leakedStatic (added)"},
                         {"GlobalByEval", "declared", "globalThis.evalGlobal (added)"},
                         {"ShadowInheritedName", "shadowed", "globalThis.hasOwnProperty (added)"}};
+  const std::uint64_t every = isolates::ContextGuardFullScanEvery();
   std::uint64_t resets = 0;
-  std::uint64_t renders = 0;  // the engine scans after every kFullScanEvery-th
   for (const Case& c : cases) {
     EXPECT_EQ(Render(c.component), c.answer);
-    Render("Probe");
-    renders += 2;
+    EXPECT_EQ(Render("Probe").find("error"), std::string::npos);
     EXPECT_EQ(engine_->context_resets(), resets) << c.component << " was seen at once";
-    while (renders % isolates::ContextGuardFullScanEvery() != 0) {
+    // Past the interval, the scan comes within `every` renders of the last one.
+    std::this_thread::sleep_for(isolates::ContextGuardFullScanMinInterval() +
+                                std::chrono::milliseconds(10));
+    std::uint64_t renders = 0;
+    while (engine_->context_resets() == resets && renders < every) {
       Render("Probe");
       ++renders;
     }
     EXPECT_EQ(engine_->context_resets(), ++resets) << c.component;
     EXPECT_TRUE(LeftBehindNames(c.left_behind)) << c.component;
   }
+}
+
+// Renders faster than the interval wait for it: the count alone does not bring a scan.
+TEST_P(IsolationModes, TheFullScanWaitsForItsInterval) {
+  if (mode() != Isolation::kGuarded) GTEST_SKIP() << "only guarded has a scan";
+  isolates::EngineOptions options;
+  options.bundle_path = Bundle();
+  options.full_scan_interval = std::chrono::hours(1);
+  auto engine = isolates::Engine::Create(options);
+  ASSERT_TRUE(engine.ok()) << engine.error().ToString();
+  engine_ = std::move(engine.value());
+  const std::uint64_t every = isolates::ContextGuardFullScanEvery();
+  // The first scan is due by count alone (none ran before it): it finds the leftover.
+  EXPECT_EQ(Render("StaticOnAConstructor"), "static");
+  for (std::uint64_t i = 1; i < every; ++i) Render("Probe");
+  ASSERT_EQ(engine_->context_resets(), 1u);
+  // The next is due by count after as many renders again, but not by time.
+  EXPECT_EQ(Render("StaticOnAConstructor"), "static");
+  for (std::uint64_t i = 0; i < 2 * every; ++i) Render("Probe");
+  EXPECT_EQ(engine_->context_resets(), 1u);
 }
 
 TEST_P(IsolationModes, CleanRendersNeverResetTheContext) {

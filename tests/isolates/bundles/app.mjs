@@ -12,6 +12,17 @@ const components = {
   Full: () => ({ html: '<main>full</main>', head: '<title>T</title>', status: 201 }),
   Request: (props, request) => `${request.component}|${request.url}`,
   RequestKeys: (props, request) => `${Object.keys(request).join(',')}|${request.nonce}`,
+  // Leaves setters that throw on Object.prototype for the request's keys (only --isolation
+  // shared lets a render do that): the engine defines them on the next request, never sets them.
+  TrapObjectPrototype: () => {
+    for (const key of ['component', 'props', 'url', 'nonce']) {
+      Object.defineProperty(Object.prototype, key, {
+        set() { throw new Error('setter of ' + key + ' ran'); },
+        configurable: true,
+      });
+    }
+    return 'trapped';
+  },
   Console: () => {
     console.log('log', 1, { a: [1, 'x'], b: null });
     console.info('info %s=%d', 'n', 42);
