@@ -179,13 +179,14 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine) 
 }
 
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine, std::size_t max_reply_bytes,
-                       unsigned busy_poll_us, const BeforeRender& before_render) {
+                       unsigned busy_poll_us, const BeforeRender& before_render,
+                       const ReplyHolding& holding) {
   // Declared in this order so that the reader, which calls the watchdog, is destroyed first.
   RenderWatchdog watchdog(engine);
   ChannelReader reader(channel_fd, &watchdog, std::chrono::microseconds(busy_poll_us));
   std::unordered_set<std::string> warned;
-  ReplyBatch replies;
-  ComponentCosts costs(ReplyBatch::kShortWork);
+  ReplyBatch replies(holding.limits);
+  ComponentCosts costs(holding.short_work);
   // Every way out writes the replies still held first: the supervisor may still read them.
   auto end = [&](LoopEnd why) {
     (void)replies.Flush(channel_fd);

@@ -20,6 +20,7 @@
 #include "ipc/frame.h"
 #include "ipc/message.h"
 #include "isolates/engine.h"
+#include "worker/reply_batch.h"
 
 namespace ssrd::worker {
 
@@ -43,6 +44,14 @@ ipc::Reply HandleRequest(const ipc::Request& request, isolates::Engine* engine);
 // misbehaviour.h).
 using BeforeRender = std::function<std::optional<ipc::Error>()>;
 
+// When a reply is held for the next render (reply_batch.h): a render is short under `short_work`
+// (component_costs.h), and `limits` bound what is held. Tests widen them, so that a loaded machine
+// cannot turn the render they call short into a long one.
+struct ReplyHolding {
+  ReplyBatch::Clock::duration short_work = ReplyBatch::kShortWork;
+  ReplyBatch::Limits limits;
+};
+
 // Serves requests until the channel closes (end of file, also in the middle of a render, which is
 // then stopped and not answered), the engine is poisoned, or a frame is too large. Joins its
 // threads before it returns.
@@ -51,6 +60,7 @@ using BeforeRender = std::function<std::optional<ipc::Error>()>;
 LoopEnd RunRequestLoop(int channel_fd, isolates::Engine* engine,
                        std::size_t max_reply_bytes = ipc::kDefaultMaxFrameBytes,
                        unsigned busy_poll_us = 0,
-                       const BeforeRender& before_render = nullptr);
+                       const BeforeRender& before_render = nullptr,
+                       const ReplyHolding& holding = {});
 
 }  // namespace ssrd::worker

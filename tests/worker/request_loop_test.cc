@@ -236,7 +236,12 @@ TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) 
   };
   LoopEnd end = LoopEnd::kProtocolError;
   std::thread loop([&] {
-    end = RunRequestLoop(sv[1], engine.get(), ipc::kDefaultMaxFrameBytes, 0, probe);
+    // "Fast" is short and "Busy" long whatever the machine's load: the test is about which
+    // replies are held, not about where the line between them lies.
+    ReplyHolding holding;
+    holding.short_work = std::chrono::milliseconds(40);
+    holding.limits.max_hold = std::chrono::seconds(30);
+    end = RunRequestLoop(sv[1], engine.get(), ipc::kDefaultMaxFrameBytes, 0, probe, holding);
   });
   ipc::FrameDecoder decoder;
   // Sends the requests in one write, waits until the last has begun to render, then reads every
@@ -269,7 +274,7 @@ TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) 
   // the first renders of a new engine are slow).
   std::uint64_t id = 0;
   for (int i = 0; i < 20; ++i) batch({RenderRequest(++id, "Fast", "{}")});
-  batch({RenderRequest(++id, "Busy", R"({"ms":3})")});
+  batch({RenderRequest(++id, "Busy", R"({"ms":120})")});
   batch({RenderRequest(++id, "Fast", "{}")});
 
   // Three short ones read at once: nothing is written until the last is done.
@@ -281,7 +286,7 @@ TEST(RunRequestLoopTest, ShortRendersAreAnsweredTogetherButNeverBehindALongOne) 
 
   // A short one in front of a slow one, or of a streamed one: written at once.
   id += 2;
-  EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), RenderRequest(id, "Busy", R"({"ms":3})")}),
+  EXPECT_EQ(batch({RenderRequest(id - 1, "Fast", "{}"), RenderRequest(id, "Busy", R"({"ms":120})")}),
             std::vector<bool>{true})
       << "the reply to a short render waited for the slow render behind it";
   id += 2;
