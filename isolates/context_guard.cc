@@ -99,7 +99,8 @@ ipc::Result<void> ContextGuard::Install(v8::Isolate* isolate, v8::Local<v8::Cont
 
 bool ContextGuard::QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context) {
   if (quick_.IsEmpty()) return true;
-  if (AddedGlobals(isolate) != globals_added_) return false;
+  only_count_moved_ = AddedGlobals(isolate) != globals_added_;
+  if (only_count_moved_) return false;
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> clean;
   // A failure to run the check (only a pathological render can cause one) counts as dirty.
@@ -127,6 +128,8 @@ std::vector<std::string> ContextGuard::FullScan(v8::Isolate* isolate,
     v8::Local<v8::Value> item;
     if (array->Get(context, i).ToLocal(&item)) found.push_back(ToUtf8(isolate, item));
   }
+  // Nothing differs from the record: globals added since were deleted again. Counted from here.
+  if (found.empty()) globals_added_ = AddedGlobals(isolate);
   return found;
 }
 

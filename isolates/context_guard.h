@@ -61,9 +61,13 @@ class ContextGuard {
 
   // True when nothing the quick check covers changed since Install().
   bool QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context);
+  // The last QuickCheck() failed only because globals were added since the record, which a render
+  // may have deleted again: only the full scan can tell whether something was left.
+  bool only_count_moved() const { return only_count_moved_; }
 
   // What changed since Install(), one entry per property, e.g. "globalThis.leak (added)",
-  // "Array.prototype.map (replaced)", "globalThis.URL (removed)". Empty when nothing did.
+  // "Array.prototype.map (replaced)", "globalThis.URL (removed)". Empty when nothing did; the
+  // count of added globals then starts again from its present value.
   std::vector<std::string> FullScan(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
   void Reset();
@@ -74,6 +78,7 @@ class ContextGuard {
  private:
   bool adopted_ = false;
   std::uint64_t globals_added_ = 0;
+  bool only_count_moved_ = false;
   v8::Global<v8::Function> quick_;
   v8::Global<v8::Function> full_;
 };

@@ -102,8 +102,6 @@ const char* const kContextGuardSource = R"JS(
   };
   countKeys();
   const later = { added: () => true };  // set by rebase()
-  // A function that compares each of `entries` ([watched index, key, descriptor]) with its value
-  // now, between `prefix` and `suffix`.
   // A property of the global object is read by its bare name where it has one: TurboFan folds a
   // global variable's load to a constant through its property cell even though the global
   // object has an interceptor (runtime_globals.cc), which makes `globalThis[key]` a generic load.
@@ -118,6 +116,8 @@ const char* const kContextGuardSource = R"JS(
   const test = RegExp.prototype.test, plain = /^[A-Za-z_][A-Za-z0-9_]*$/;
   const isPlainName = (key) => typeof key === 'string' && apply(test, plain, [key]) &&
                                !apply(mapHas, reserved, [key]);
+  // A function that compares each of `entries` ([watched index, key, descriptor]) with its value
+  // now, between `prefix` and `suffix`.
   const compiled = (entries, prefix, suffix) => {
     const args = ['ssrd$getProto', 'ssrd$gProto', 'ssrd$keys', 'ssrd$counts', 'ssrd$later'];
     const values = [getProto, getProto(g), keys, counts, later];

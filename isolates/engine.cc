@@ -253,7 +253,9 @@ bool Engine::Impl::GuardFoundLeftovers() {
   renders_since_scan_ = 0;
   last_scan_ = std::chrono::steady_clock::now();
   std::vector<std::string> found = guard_.FullScan(isolate, context);
-  if (found.empty() && clean) return false;
+  // A global added and deleted again within the render leaves nothing: the scan (which sees all
+  // the quick check does, and more) says so, and the context stays.
+  if (found.empty() && (clean || guard_.only_count_moved())) return false;
   // The quick check saw a change that the scan cannot name (it compares the same state).
   if (found.empty()) found.push_back("a builtin or global (changed, then the scan saw none)");
   for (std::string& name : found) left_behind_.push_back(std::move(name));

@@ -76,6 +76,22 @@ TEST_P(IsolationModes, AGlobalSetByARender) {
   }
 }
 
+// A global a render adds and deletes again before it returns leaves nothing behind: the guard
+// counts the addition, scans, finds nothing and keeps the context; the next addition that stays
+// is still seen at once.
+TEST_P(IsolationModes, AGlobalAddedAndDeletedWithinTheRender) {
+  EXPECT_EQ(Render("TemporaryGlobal", R"({"value":"user-1"})"), "temporary");
+  EXPECT_EQ(Render("Probe"), kClean);
+  EXPECT_EQ(engine_->context_resets(), 0u);
+  EXPECT_EQ(Render("SetGlobal", R"({"value":"user-2"})"), "set");
+  std::string probe = Render("Probe");
+  if (mode() == Isolation::kGuarded) {
+    EXPECT_EQ(probe, kClean);
+    EXPECT_EQ(engine_->context_resets(), 1u);
+    EXPECT_TRUE(LeftBehindNames("globalThis.leakedGlobal (added)"));
+  }
+}
+
 TEST_P(IsolationModes, AMethodAddedToArrayPrototype) {
   std::string polluted = Render("PolluteArrayPrototype");
   std::string probe = Render("Probe");

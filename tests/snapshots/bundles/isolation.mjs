@@ -20,6 +20,10 @@ export function render({ component, props }) {
     case 'HiddenGlobal':
       Object.defineProperty(globalThis, 'hiddenGlobal', { value: 1, enumerable: false });
       return 'hidden';
+    case 'TemporaryGlobal':
+      globalThis.temporaryGlobal = props.value;
+      delete globalThis.temporaryGlobal;
+      return 'temporary';
     case 'GlobalByEval':
       (0, eval)('var evalGlobal = 1');
       return 'declared';
