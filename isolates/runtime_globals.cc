@@ -55,14 +55,14 @@ void Now(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // The global object's interceptor (non-masking: V8 calls it only for a name the global object
 // and its prototypes do not have): counts properties added to the global object, so that the
 // context guard sees an added global without enumerating ~1000 of them after every render.
-void NoteAddedGlobal(v8::Local<v8::Name> name, v8::Local<v8::Value>,
+void NoteAddedGlobal(v8::Local<v8::Name>, v8::Local<v8::Value>,
                      const v8::PropertyCallbackInfo<v8::Value>& info) {
-  static_cast<RuntimeState*>(info.GetIsolate()->GetData(kRuntimeStateSlot))->globals_added++;
+  AttachedRuntimeState(info.GetIsolate())->globals_added++;
 }
 
 void NoteDefinedGlobal(v8::Local<v8::Name>, const v8::PropertyDescriptor&,
                        const v8::PropertyCallbackInfo<v8::Value>& info) {
-  static_cast<RuntimeState*>(info.GetIsolate()->GetData(kRuntimeStateSlot))->globals_added++;
+  AttachedRuntimeState(info.GetIsolate())->globals_added++;
 }
 
 void ReportUncaught(const v8::FunctionCallbackInfo<v8::Value>& info) {
