@@ -116,7 +116,8 @@ class Client::Impl {
  private:
   ipc::Result<std::shared_ptr<MuxConnection>> OpenConnection() {
     return MuxConnection::Open(socket_path_, options_.connect_timeout, options_.request_timeout,
-                               options_.max_frame_bytes, options_.auth_token);
+                               options_.max_frame_bytes, options_.auth_token,
+                               options_.busy_poll);
   }
 
   // Lets the daemon stop work nobody waits for; its reply (and the late render reply) are dropped.

@@ -61,6 +61,12 @@ struct ClientOptions {
   // "Authentication"); "" = none. Needed on TCP when the daemon has --auth-token-file; a Unix
   // socket answers it ok. A refused token fails Connect (and later reconnects) with kUnauthorized.
   std::string auth_token;
+  // After sending a request, and after handing out replies, the client keeps looking for the next
+  // reply this long before its threads sleep, while the CPUs are idle (ipc/spin_gate.h): on a
+  // virtual machine each sleep costs a wake-up of an idle CPU, two per call (the reader thread,
+  // then the caller). Costs up to this much CPU per call when nothing else wants it; 0 = sleep at
+  // once. The daemon does the same (--busy-poll-us).
+  std::chrono::microseconds busy_poll{100};
 };
 
 struct RenderOptions {

@@ -36,7 +36,7 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
 ipc::Result<std::shared_ptr<MuxConnection>> MuxConnection::Open(
     const std::string& socket_path, std::chrono::milliseconds connect_timeout,
     std::chrono::milliseconds send_timeout, std::size_t max_frame_bytes,
-    const std::string& auth_token) {
+    const std::string& auth_token, std::chrono::microseconds busy_poll) {
   auto fd = Dial(socket_path, connect_timeout);
   if (!fd) return fd.error();
   if (!auth_token.empty()) {
@@ -50,16 +50,19 @@ ipc::Result<std::shared_ptr<MuxConnection>> MuxConnection::Open(
   // queued behind it) forever: a send that stalls this long drops the connection.
   timeval tv = ToTimeval(send_timeout);
   ::setsockopt(*fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  std::shared_ptr<MuxConnection> conn(new MuxConnection(*fd, socket_path, max_frame_bytes));
+  std::shared_ptr<MuxConnection> conn(
+      new MuxConnection(*fd, socket_path, max_frame_bytes, busy_poll));
   conn->reader_ = std::thread([raw = conn.get()] { raw->ReadLoop(); });
   return conn;
 }
 
-MuxConnection::MuxConnection(int fd, std::string socket_path, std::size_t max_frame_bytes)
+MuxConnection::MuxConnection(int fd, std::string socket_path, std::size_t max_frame_bytes,
+                             std::chrono::microseconds busy_poll)
     : fd_(fd),
       owner_pid_(::getpid()),
       socket_path_(std::move(socket_path)),
-      max_frame_bytes_(max_frame_bytes) {}
+      max_frame_bytes_(max_frame_bytes),
+      busy_poll_(busy_poll) {}
 
 MuxConnection::~MuxConnection() {
   int fd = fd_.load();
@@ -87,6 +90,7 @@ MuxConnection::Stats MuxConnection::stats() const {
   }
   stats.writes = writes_.load(std::memory_order_relaxed);
   stats.reads = reads_.load(std::memory_order_relaxed);
+  stats.busy_polls = busy_polls_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -128,6 +132,7 @@ ipc::Result<void> MuxConnection::SendAll(std::string_view bytes, std::size_t* wr
     done += static_cast<std::size_t>(n);
   }
   *written = done;
+  NoteActivity();
   return {};
 }
 
@@ -146,6 +151,7 @@ void MuxConnection::WriteBatches() {
         if (entry.slot->result) continue;  // answered before the connection died
         entry.slot->not_sent = entry.end > written;
         entry.slot->result.emplace(MakeError(ErrorCode::kUnavailable, dead_reason_));
+        entry.slot->ready.store(true, std::memory_order_release);
         wake.push_back(std::move(entry.slot));
       }
     }
@@ -168,6 +174,7 @@ ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view f
   *not_sent = false;
   auto slot = std::make_shared<Slot>();
   bool writer = false;
+  bool alone = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (dead_) {
@@ -175,9 +182,13 @@ ipc::Result<ipc::Reply> MuxConnection::Call(std::uint64_t id, std::string_view f
       return MakeError(ErrorCode::kUnavailable, dead_reason_);
     }
     pending_.emplace(id, slot);
+    alone = pending_.size() == 1;
     writer = EnqueueLocked(frame, slot);
   }
   if (writer) WriteBatches();
+  // With other calls waiting, replies come in batches and the reader is awake anyway; and many
+  // spinning callers would take the CPUs the daemon needs.
+  if (alone) SpinUntilReady(*slot);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (!slot->cv.wait_until(lock, deadline,
@@ -221,6 +232,7 @@ void MuxConnection::MarkDeadLocked(const std::string& reason,
     // Still in the outbox: it never left. Otherwise it was written whole in an earlier batch.
     slot->not_sent = slot->batch == open_batch_;
     slot->result.emplace(MakeError(ErrorCode::kUnavailable, dead_reason_));
+    slot->ready.store(true, std::memory_order_release);
     wake->push_back(slot);
   }
   pending_.clear();
@@ -250,7 +262,9 @@ void MuxConnection::ReadLoop() noexcept {
   std::string buffer(kReadBufferBytes, '\0');
   std::vector<Arrived> arrived;
   std::vector<std::shared_ptr<Slot>> wake;
+  ipc::SpinGate gate;
   for (;;) {
+    SpinUntilReadable(gate);
     ssize_t n = ::read(fd_.load(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
@@ -298,19 +312,57 @@ void MuxConnection::ReadLoop() noexcept {
         }
         if (a.reply && a.reply->chunk) {  // a piece of a streamed render: the call goes on
           it->second->chunks.push_back(std::move(a.reply->html));
+          it->second->ready.store(true, std::memory_order_release);
           wake.push_back(it->second);
           continue;
         }
         // An undecodable reply whose id could be read fails that call only.
         it->second->result.emplace(std::move(a.reply));
+        it->second->ready.store(true, std::memory_order_release);
         wake.push_back(std::move(it->second));
         pending_.erase(it);
       }
       if (!fatal.empty()) MarkDeadLocked(fatal, &wake);
     }
     arrived.clear();
+    if (!wake.empty()) NoteActivity();
     Wake(&wake);
     if (!fatal.empty()) return;
+  }
+}
+
+void MuxConnection::NoteActivity() {
+  if (busy_poll_.count() <= 0) return;
+  last_activity_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+void MuxConnection::SpinUntilReadable(ipc::SpinGate& gate) {
+  if (busy_poll_.count() <= 0) return;
+  Clock::time_point now = Clock::now();
+  if (!gate.Open(now)) return;
+  pollfd socket{fd_.load(), POLLIN, 0};
+  for (;;) {
+    const Clock::time_point until =
+        Clock::time_point(Clock::duration(last_activity_.load(std::memory_order_relaxed))) +
+        busy_poll_;
+    if (now >= until) return;
+    busy_polls_.fetch_add(1, std::memory_order_relaxed);
+    if (::poll(&socket, 1, 0) != 0) return;  // data, EOF or an error: read() tells which
+    if (!gate.Yield()) return;
+    now = Clock::now();
+  }
+}
+
+void MuxConnection::SpinUntilReady(const Slot& slot) {
+  if (busy_poll_.count() <= 0) return;
+  // One gate per calling thread: it judges the CPUs by this thread's own yields.
+  static thread_local ipc::SpinGate gate;
+  Clock::time_point now = Clock::now();
+  if (!gate.Open(now)) return;
+  const Clock::time_point until = now + busy_poll_;
+  while (!slot.ready.load(std::memory_order_acquire)) {
+    busy_polls_.fetch_add(1, std::memory_order_relaxed);
+    if (!gate.Yield() || Clock::now() >= until) return;
   }
 }
 

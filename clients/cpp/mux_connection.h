@@ -17,6 +17,13 @@
 // Reads: the reader reads up to 256 KiB at a time and hands out every whole reply in it under one
 // lock, waking each waiting caller once.
 //
+// Busy polling (busy_poll > 0): for that long after the last frame was sent or replies were
+// handed out, the reader looks for data without sleeping, and a caller that is alone on the
+// connection watches for its reply without sleeping, both only while the CPUs are idle
+// (ipc/spin_gate.h). Each sleep would otherwise cost a wake-up of an idle virtual CPU, and a call
+// crosses two (the reader's read, the caller's condition variable). The condition variable stays
+// the one way a caller learns its result; spinning only makes it likely that nobody sleeps.
+//
 // Once the connection is lost (EOF, read/write error, a write stalled for send_timeout,
 // undecodable or oversized reply) it is dead for good: every waiting call fails with
 // kUnavailable and later calls fail at once with *not_sent = true, so the owner opens a new one.
@@ -46,6 +53,7 @@
 #include "ipc/error.h"
 #include "ipc/frame.h"
 #include "ipc/message.h"
+#include "ipc/spin_gate.h"
 
 namespace ssrd::client::detail {
 
@@ -59,6 +67,7 @@ class MuxConnection {
     std::uint64_t frames_queued = 0;
     std::uint64_t writes = 0;  // send() calls that returned, whatever they returned
     std::uint64_t reads = 0;   // read() calls that returned bytes
+    std::uint64_t busy_polls = 0;  // looks for a reply without sleeping (reader and callers)
   };
 
   // socket_path: a Unix socket path or tcp://HOST:PORT (dial.h). send_timeout: a send() that
@@ -68,7 +77,8 @@ class MuxConnection {
                                                           std::chrono::milliseconds connect_timeout,
                                                           std::chrono::milliseconds send_timeout,
                                                           std::size_t max_frame_bytes,
-                                                          const std::string& auth_token = {});
+                                                          const std::string& auth_token = {},
+                                                          std::chrono::microseconds busy_poll = {});
   ~MuxConnection();
 
   MuxConnection(const MuxConnection&) = delete;
@@ -103,6 +113,8 @@ class MuxConnection {
     std::deque<std::string> chunks;  // html of chunk frames not yet taken by the caller
     bool not_sent = false;    // with an error result: the frame never left whole
     std::uint64_t batch = 0;  // the number of the batch that holds the frame
+    // Set with result or a chunk (under mu_), read without it by a spinning caller: a hint only.
+    std::atomic<bool> ready{false};
   };
   // Frames in write order and, for those with a waiting caller, where each ends: after a failed
   // write, that says which frames left whole.
@@ -125,8 +137,15 @@ class MuxConnection {
     }
   };
 
-  MuxConnection(int fd, std::string socket_path, std::size_t max_frame_bytes);
+  MuxConnection(int fd, std::string socket_path, std::size_t max_frame_bytes,
+                std::chrono::microseconds busy_poll);
   void ReadLoop() noexcept;
+  // The reader, before it blocks in read(): polls the socket while a frame was sent or replies
+  // handed out within busy_poll_ and the gate allows.
+  void SpinUntilReadable(ipc::SpinGate& gate);
+  // A caller alone on the connection, before it sleeps: watches its slot for up to busy_poll_.
+  void SpinUntilReady(const Slot& slot);
+  void NoteActivity();
   // Appends a frame (slot may be null) under mu_. Returns true when the caller became the writer:
   // it then owns in_flight_ and must call WriteBatches() without mu_.
   bool EnqueueLocked(std::string_view frame, std::shared_ptr<Slot> slot);
@@ -146,6 +165,9 @@ class MuxConnection {
   const pid_t owner_pid_;
   const std::string socket_path_;
   const std::size_t max_frame_bytes_;
+  const std::chrono::microseconds busy_poll_;
+  // When a frame was last sent or replies last handed out (steady clock, ns since its epoch).
+  std::atomic<Clock::rep> last_activity_{0};
   std::thread reader_;
 
   mutable std::mutex mu_;  // guards everything below except in_flight_ and the atomics
@@ -165,6 +187,7 @@ class MuxConnection {
 
   std::atomic<std::uint64_t> writes_{0};
   std::atomic<std::uint64_t> reads_{0};
+  std::atomic<std::uint64_t> busy_polls_{0};
 };
 
 }  // namespace ssrd::client::detail

@@ -21,6 +21,7 @@
 
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -723,6 +724,85 @@ TEST(MuxConnectionTest, RepliesArrivingTogetherReachEveryCallerOnce) {
   EXPECT_FALSE(conn->dead());
   conn.reset();
   ::close(fd);
+}
+
+// The process's CPU time (user + system) so far.
+std::chrono::microseconds ProcessCpuTime() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto micros = [](const timeval& tv) {
+    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+  };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
+
+// One call on a connection with `busy_poll`, answered by the test `reply_after` after the
+// request arrived. Returns the reply's html (or the error), the busy polls and the CPU time the
+// whole process spent meanwhile.
+struct LateReply {
+  std::string html;
+  std::uint64_t busy_polls = 0;
+  std::chrono::microseconds cpu{0};
+};
+LateReply CallAnsweredAfter(std::chrono::microseconds busy_poll,
+                            std::chrono::milliseconds reply_after) {
+  LateReply out;
+  RawListener listener;
+  auto opened = MuxConnection::Open(listener.path(), 5s, 10s, ipc::kDefaultMaxFrameBytes, {},
+                                    busy_poll);
+  if (!opened) {
+    ADD_FAILURE() << opened.error().ToString();
+    return out;
+  }
+  auto conn = std::move(opened).value();
+  int fd = listener.Accept();
+  if (fd < 0) {
+    ADD_FAILURE() << "no connection";
+    return out;
+  }
+  const auto cpu_before = ProcessCpuTime();
+  std::vector<std::thread> threads;
+  {
+    JoinOnExit guard{&threads, fd};
+    threads.emplace_back([&] {
+      bool not_sent = false;
+      auto reply = conn->Call(7, RenderFrame(7), MuxConnection::Clock::now() + 10s, &not_sent);
+      out.html = reply ? reply->html : reply.error().ToString();
+    });
+    ipc::FrameDecoder decoder;
+    if (ReadRequest(fd, &decoder)) {
+      std::this_thread::sleep_for(reply_after);
+      ipc::Reply reply;
+      reply.id = 7;
+      reply.html = "<late>";
+      std::string frame;
+      ipc::EncodeReply(reply, &frame);
+      EXPECT_TRUE(ipc::WriteAll(fd, frame));
+    }
+    guard.Join();
+  }
+  out.cpu = std::chrono::duration_cast<std::chrono::microseconds>(ProcessCpuTime() - cpu_before);
+  out.busy_polls = conn->stats().busy_polls;
+  conn.reset();
+  ::close(fd);
+  return out;
+}
+
+TEST(MuxConnectionTest, BusyPollingLooksForTheReplyThenSleepsWhenItIsLate) {
+  // A 20 ms window against a reply 300 ms late: the reader and the caller look for it without
+  // sleeping (the gate of a fresh thread is open), then sleep. Spinning for the whole wait would
+  // cost the process about 600 ms of CPU (two threads); the bound leaves room for a slow machine.
+  LateReply late = CallAnsweredAfter(20ms, 300ms);
+  EXPECT_EQ(late.html, "<late>");
+  EXPECT_GT(late.busy_polls, 0u);
+  EXPECT_LT(late.cpu, 200ms);
+}
+
+TEST(MuxConnectionTest, WithoutBusyPollingNothingLooksWithoutSleeping) {
+  LateReply late = CallAnsweredAfter(0us, 50ms);
+  EXPECT_EQ(late.html, "<late>");
+  EXPECT_EQ(late.busy_polls, 0u);
+  EXPECT_LT(late.cpu, 30ms);
 }
 
 TEST(ClientMuxTest, CallsWhoseFramesNeverLeftAreRetriedOnANewConnection) {

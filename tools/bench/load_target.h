@@ -73,6 +73,8 @@ struct RenderRequest {
   // ssrd only: send ping (answered by the supervisor, no worker) instead of render, to measure
   // what the transport alone costs. The check does not apply.
   bool ping = false;
+  // ssrd only: the client's ClientOptions::busy_poll; negative = the client's default.
+  std::chrono::microseconds client_busy_poll{-1};
 };
 
 // ssrd (tools/ssrd) on a Unix socket, through clients/cpp.

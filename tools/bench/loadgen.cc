@@ -74,6 +74,7 @@ struct Options {
   bool ping = false;
   int rss_pid = 0;
   int timeout_ms = 30000;
+  int client_busy_poll_us = -1;  // -1: the client's default
   double rate = 0;  // > 0: open loop at this many requests/s
   int max_outstanding = 65536;
   std::string ready_pattern;
@@ -342,7 +343,8 @@ class ClosedLoop {
 
 int Run(const Options& o) {
   RenderRequest request{o.component, o.props, ResponseCheck{o.expect, o.min_bytes},
-                        std::chrono::milliseconds(o.timeout_ms), o.ping};
+                        std::chrono::milliseconds(o.timeout_ms), o.ping,
+                        std::chrono::microseconds(o.client_busy_poll_us)};
   const bool open_loop = o.rate > 0;
   std::ostringstream line;
   line << "loadgen label=" << (o.label.empty() ? "-" : o.label) << " target="
@@ -572,6 +574,10 @@ int main(int argc, char** argv) {
                  "sample this process tree's memory (default: the spawned child)");
   app.add_flag("--ping", o.ping, "ssrd: ping the supervisor instead of rendering")->needs(socket);
   app.add_option("--timeout-ms", o.timeout_ms, "per-request timeout")->capture_default_str();
+  app.add_option("--client-busy-poll-us", o.client_busy_poll_us,
+                 "ssrd: the C++ client's busy_poll in µs (default: the client's own)")
+      ->check(CLI::Range(0, 100000))
+      ->needs(socket);
   app.add_option("--label", o.label, "copied into the output line");
   CLI11_PARSE(app, argc, argv);
   if (o.socket_path.empty() && o.http.empty() && !o.pipe) {

@@ -18,6 +18,7 @@ struct Shared {
   ResponseCheck check;
   client::RenderOptions options;
   bool ping = false;
+  std::chrono::microseconds client_busy_poll{-1};
 };
 
 CallOutcome RenderOnce(Client& client, const Shared& shared) {
@@ -85,6 +86,7 @@ class SsrdTarget final : public Target {
   client::ClientOptions Options() const {
     client::ClientOptions options;
     options.request_timeout = shared_->options.timeout;
+    if (shared_->client_busy_poll.count() >= 0) options.busy_poll = shared_->client_busy_poll;
     return options;
   }
 
@@ -104,6 +106,7 @@ ipc::Result<std::unique_ptr<Target>> MakeSsrdTarget(std::string socket_path,
   shared->check = std::move(request.check);
   shared->options.timeout = request.timeout;
   shared->ping = request.ping;
+  shared->client_busy_poll = request.client_busy_poll;
   return std::unique_ptr<Target>(new SsrdTarget(std::move(socket_path), std::move(shared)));
 }
 
