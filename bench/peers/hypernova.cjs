@@ -10,7 +10,7 @@ const arg = (name, fallback) => {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
 };
-const port = arg('--port', 39401);
+const port = arg('--port', 19401);
 const workers = arg('--workers', 2);
 
 function start(render) {

@@ -5,7 +5,7 @@ import { loadRender, portArg } from './bundle.mjs';
 import { serveRenders } from './http-peer.mjs';
 
 const render = await loadRender();
-serveRenders(portArg(39402), (body) => {
+serveRenders(portArg(19402), (body) => {
   const { component, props } = JSON.parse(body);
   return render(component, props);
 });

@@ -15,4 +15,4 @@ const pool = new Piscina({
   concurrentTasksPerWorker: 1,
   idleTimeout: Infinity,
 });
-serveRenders(portArg(39403), (body) => pool.run(body));
+serveRenders(portArg(19403), (body) => pool.run(body));
