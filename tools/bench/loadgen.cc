@@ -6,6 +6,7 @@
 //                --duration-s T [--warmup-s W] [--requests K]
 //                [--spawn CMD [--child-log FILE] [--child-pid-file FILE] [--start-timeout-s S]
 //                 [--ready-pattern TEXT] [--cold-start-only]] [--rss-pid PID] [--ping] [--label NAME]
+//                [--trace FILE]
 //
 // Closed loop (the default): N connections with M requests in flight on each (one thread per
 // request slot, each waiting for its reply before sending the next), for W seconds of warm-up and
@@ -31,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -78,10 +80,14 @@ struct Options {
   double rate = 0;  // > 0: open loop at this many requests/s
   int max_outstanding = 65536;
   std::string ready_pattern;
+  // Closed loop: one line per measured good reply ("sent_unix_us latency_us slot"), to line the
+  // slow ones up with what the server logged at the time (a recycle, a collection).
+  std::string trace;
 };
 
 struct SlotStats {
   std::vector<std::uint32_t> micros;  // successful requests only
+  std::vector<long long> sent_unix_us;  // with --trace: when each of `micros` was sent
   std::map<std::string, std::uint64_t> errors;
   Clock::time_point last_end{};
 };
@@ -304,6 +310,7 @@ class ClosedLoop {
     // With --requests the run may end before the duration; the rate is over the time it took.
     const auto end = (o_.requests > 0 && last_end < end_) ? last_end : end_;
     m.seconds = std::max(1e-9, std::chrono::duration<double>(end - start_).count());
+    if (!o_.trace.empty()) WriteTrace();
     m.extra = " connections=" + std::to_string(o_.connections) +
               " in_flight=" + std::to_string(o_.in_flight) +
               " concurrency=" + std::to_string(o_.connections * o_.in_flight);
@@ -327,10 +334,30 @@ class ClosedLoop {
       if (outcome.ok) {
         s.micros.push_back(static_cast<std::uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count()));
+        if (!o_.trace.empty()) s.sent_unix_us.push_back(UnixMicros(t0));
       } else {
         ++s.errors[outcome.error_code];
       }
     }
+  }
+
+  // The steady clock's reading as wall-clock µs, which is what the server's log shows.
+  static long long UnixMicros(Clock::time_point t) {
+    const auto offset = std::chrono::system_clock::now().time_since_epoch() -
+                        Clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch() + offset)
+        .count();
+  }
+
+  void WriteTrace() const {
+    std::ofstream out(o_.trace);
+    for (std::size_t i = 0; i < stats_.size(); ++i) {
+      const SlotStats& s = stats_[i];
+      for (std::size_t k = 0; k < s.sent_unix_us.size(); ++k) {
+        out << s.sent_unix_us[k] << ' ' << s.micros[k] << ' ' << i << '\n';
+      }
+    }
+    if (!out) std::cerr << "ssrd_loadgen: could not write the trace to " << o_.trace << "\n";
   }
 
   const Options& o_;
@@ -579,6 +606,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 100000))
       ->needs(socket);
   app.add_option("--label", o.label, "copied into the output line");
+  app.add_option("--trace", o.trace,
+                 "closed loop: write one line per good reply to this file: sent (unix µs), "
+                 "latency µs, slot")
+      ->excludes(rate);
   CLI11_PARSE(app, argc, argv);
   if (o.socket_path.empty() && o.http.empty() && !o.pipe) {
     std::cerr << "ssrd_loadgen: one of --socket, --http or --pipe is required\n";
@@ -586,6 +617,11 @@ int main(int argc, char** argv) {
   }
   if (o.component.empty() && !o.ping) {
     std::cerr << "ssrd_loadgen: --component is required\n";
+    return 2;
+  }
+  // Before the run, not after it: a trace that cannot be written would waste the whole run.
+  if (!o.trace.empty() && !std::ofstream(o.trace)) {
+    std::cerr << "ssrd_loadgen: cannot write the trace to " << o.trace << "\n";
     return 2;
   }
   if (o.rate > 0 && (o.socket_path.empty() || o.ping)) {
