@@ -32,8 +32,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -342,10 +342,9 @@ class ClosedLoop {
   }
 
   // The steady clock's reading as wall-clock µs, which is what the server's log shows.
-  static long long UnixMicros(Clock::time_point t) {
-    const auto offset = std::chrono::system_clock::now().time_since_epoch() -
-                        Clock::now().time_since_epoch();
-    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch() + offset)
+  long long UnixMicros(Clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch() +
+                                                                 unix_offset_)
         .count();
   }
 
@@ -361,6 +360,9 @@ class ClosedLoop {
   }
 
   const Options& o_;
+  // Taken once, so that every traced time is shifted by the same amount.
+  const std::chrono::nanoseconds unix_offset_ =
+      std::chrono::system_clock::now().time_since_epoch() - Clock::now().time_since_epoch();
   std::vector<std::unique_ptr<Slot>> slots_;
   const Clock::time_point start_, end_;
   std::atomic<long long> tickets_{0};
