@@ -97,17 +97,18 @@ ipc::Result<void> ContextGuard::Install(v8::Isolate* isolate, v8::Local<v8::Cont
   return {};
 }
 
-bool ContextGuard::QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context) {
-  if (quick_.IsEmpty()) return true;
-  only_count_moved_ = AddedGlobals(isolate) != globals_added_;
-  if (only_count_moved_) return false;
+ContextGuard::Check ContextGuard::QuickCheck(v8::Isolate* isolate,
+                                            v8::Local<v8::Context> context) {
+  if (quick_.IsEmpty()) return Check::kClean;
+  if (AddedGlobals(isolate) != globals_added_) return Check::kGlobalsAdded;
   v8::TryCatch try_catch(isolate);
   v8::Local<v8::Value> clean;
   // A failure to run the check (only a pathological render can cause one) counts as dirty.
-  return quick_.Get(isolate)
-             ->Call(context, v8::Undefined(isolate), 0, nullptr)
-             .ToLocal(&clean) &&
-         clean->IsTrue();
+  const bool ran_clean = quick_.Get(isolate)
+                             ->Call(context, v8::Undefined(isolate), 0, nullptr)
+                             .ToLocal(&clean) &&
+                         clean->IsTrue();
+  return ran_clean ? Check::kClean : Check::kChanged;
 }
 
 std::vector<std::string> ContextGuard::FullScan(v8::Isolate* isolate,

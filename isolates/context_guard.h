@@ -22,7 +22,7 @@
 //   declared by `var` in indirect eval (V8 declares it past the interceptor) and one that shadows
 //   a name the global object inherits (the interceptor hears only of names found nowhere).
 // - FullScan() compares every own key and value of every watched object. The engine runs it when
-//   QuickCheck() fails (to name what changed) and after every kFullScanEvery renders, no sooner
+//   QuickCheck() is not kClean (to name what changed) and after every kFullScanEvery renders, no sooner
 //   than kFullScanMinInterval after the last scan (so that renders of a few µs do not pay a scan
 //   every few ms).
 //
@@ -59,11 +59,13 @@ class ContextGuard {
   // Object.getOwnPropertyDescriptor no longer works).
   ipc::Result<void> Install(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
-  // True when nothing the quick check covers changed since Install().
-  bool QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context);
-  // The last QuickCheck() failed only because globals were added since the record, which a render
-  // may have deleted again: only the full scan can tell whether something was left.
-  bool only_count_moved() const { return only_count_moved_; }
+  enum class Check {
+    kClean,         // nothing the quick check covers changed since Install()
+    kGlobalsAdded,  // only the count of added globals moved: a render may have deleted them
+                    // again, which only the full scan can tell
+    kChanged,
+  };
+  Check QuickCheck(v8::Isolate* isolate, v8::Local<v8::Context> context);
 
   // What changed since Install(), one entry per property, e.g. "globalThis.leak (added)",
   // "Array.prototype.map (replaced)", "globalThis.URL (removed)". Empty when nothing did; the
@@ -78,7 +80,6 @@ class ContextGuard {
  private:
   bool adopted_ = false;
   std::uint64_t globals_added_ = 0;
-  bool only_count_moved_ = false;
   v8::Global<v8::Function> quick_;
   v8::Global<v8::Function> full_;
 };

@@ -248,14 +248,14 @@ bool Engine::Impl::GuardFoundLeftovers() {
     auto now = std::chrono::steady_clock::now();
     scan = !last_scan_ || now - *last_scan_ >= options_.full_scan_interval;
   }
-  bool clean = guard_.QuickCheck(isolate, context);
-  if (clean && !scan) return false;
+  const ContextGuard::Check check = guard_.QuickCheck(isolate, context);
+  if (check == ContextGuard::Check::kClean && !scan) return false;
   renders_since_scan_ = 0;
   last_scan_ = std::chrono::steady_clock::now();
   std::vector<std::string> found = guard_.FullScan(isolate, context);
   // A global added and deleted again within the render leaves nothing: the scan (which sees all
   // the quick check does, and more) says so, and the context stays.
-  if (found.empty() && (clean || guard_.only_count_moved())) return false;
+  if (found.empty() && check != ContextGuard::Check::kChanged) return false;
   // The quick check saw a change that the scan cannot name (it compares the same state).
   if (found.empty()) found.push_back("a builtin or global (changed, then the scan saw none)");
   for (std::string& name : found) left_behind_.push_back(std::move(name));

@@ -54,12 +54,13 @@ class PreparedGuard : public ::testing::Test {
     isolates::ContextGuard guard;
     EXPECT_TRUE(guard.Install(isolate_, context).ok());
     *adopted = guard.adopted();
-    EXPECT_TRUE(guard.QuickCheck(isolate_, context)) << "dirty before " << script;
+    EXPECT_EQ(guard.QuickCheck(isolate_, context), isolates::ContextGuard::Check::kClean)
+        << "dirty before " << script;
     v8::TryCatch try_catch(isolate_);
     v8::Local<v8::Script> compiled;
     EXPECT_TRUE(v8::Script::Compile(context, isolates::Literal(isolate_, script)).ToLocal(&compiled));
     EXPECT_FALSE(compiled->Run(context).IsEmpty()) << script;
-    bool clean = guard.QuickCheck(isolate_, context);
+    bool clean = guard.QuickCheck(isolate_, context) == isolates::ContextGuard::Check::kClean;
     guard.Reset();
     return clean;
   }
@@ -101,7 +102,7 @@ TEST_F(PreparedGuard, AContextMadeWithoutTheSnapshotRecordsItsOwn) {
   isolates::ContextGuard guard;
   ASSERT_TRUE(guard.Install(isolate_, context.value()).ok());
   EXPECT_FALSE(guard.adopted());
-  EXPECT_TRUE(guard.QuickCheck(isolate_, context.value()));
+  EXPECT_EQ(guard.QuickCheck(isolate_, context.value()), isolates::ContextGuard::Check::kClean);
   guard.Reset();
 }
 
